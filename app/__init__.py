@@ -1,0 +1,40 @@
+"""Application factory of the physician electronic registration system."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from app.extensions import csrf, db, migrate
+
+
+def create_app(config: object | str = "config.Config") -> Flask:
+    """Create and configure an application; tests pass ``config.TestConfig``."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    # CSRF before AppBuilder, so FAB's APIs stay exempt and no GET or form post is unprotected.
+    csrf.init_app(app)
+
+    from app.views.base import install_paging_guard
+    from app.views.index import RegistryIndexView
+
+    with app.app_context():
+        # A new AppBuilder per app: one instance must never serve two apps.
+        appbuilder = AppBuilder(indexview=RegistryIndexView)
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+        appbuilder.post_init()
+
+    install_paging_guard(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,29 @@
+"""Command-line tasks: `flask init`, `flask seed-demo`, `flask import-qualifications`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+
+def register_cli(app: Flask) -> None:
+    """Attach our commands to the app's `flask` CLI."""
+
+    @app.cli.command("init")
+    def init_command() -> None:
+        """Create roles and permissions, and load regions and practice scopes (idempotent)."""
+        from app.reference import load_regions, load_scopes, sync_roles
+
+        counts = sync_roles(current_app.appbuilder)
+        click.echo("roles: " + ", ".join(f"{name} ({n} permissions)" for name, n in counts.items()))
+        inserted, updated = load_regions()
+        click.echo(f"regions: {inserted} added, {updated} updated")
+        click.echo(f"practice scopes: {load_scopes()} added")
+
+    @app.cli.command("seed-demo")
+    @click.option("--force", is_flag=True, help="Seed even if the database already has data.")
+    def seed_demo_command(force: bool) -> None:
+        """Create the demo institutions, qualifications and accounts (only into an empty database)."""
+        from app.demo import seed_demo
+
+        click.echo(seed_demo(force=force))

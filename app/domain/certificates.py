@@ -1,0 +1,41 @@
+"""Format checks of 医师资格证书编码 (qualification) and 医师执业证书编码 (practice) numbers."""
+
+import re
+from typing import NamedTuple
+
+from app.domain.errors import RuleViolation
+from app.domain.identity import normalize_id_number
+
+# year 4 + province 2 + level 1 + category 2 + the holder's ID number, whose last char may be X.
+_QUALIFICATION_NO = re.compile(r"(\d{4})(\d{2})(\d)(\d{2})(\d{17}[\dX])", re.ASCII)
+_PRACTICE_NO = re.compile(r"\d{15}", re.ASCII)
+
+
+class QualificationNo(NamedTuple):
+    year: int
+    province_code: str
+    level_digit: str
+    category_digits: str
+    id_number: str
+
+
+def validate_qualification_certificate_no(
+    no: str, id_number: str | None = None
+) -> QualificationNo:
+    """Parse a 27-character qualification certificate number, optionally matching its holder."""
+    number = normalize_id_number(no)
+    match = _QUALIFICATION_NO.fullmatch(number)
+    if match is None:
+        raise RuleViolation("qualification_no_format")
+    year, province, level, category, holder = match.groups()
+    if id_number is not None and holder != normalize_id_number(id_number):
+        raise RuleViolation("qualification_no_mismatch")
+    return QualificationNo(int(year), province + "0000", level, category, holder)
+
+
+def validate_practice_certificate_no(no: str) -> str:
+    """Return the 15-digit practice certificate number or raise RuleViolation."""
+    number = "".join((no or "").split())
+    if not _PRACTICE_NO.fullmatch(number):
+        raise RuleViolation("practice_no_format")
+    return number

@@ -1,0 +1,30 @@
+"""All models, imported here so that Alembic and the app see every table."""
+
+from .application import Application, ApplicationEvent
+from .assessment import Assessment
+from .codes import ActivationCode, VerificationCode
+from .institution import Department, Institution
+from .message import Message
+from .physician import Filing, Physician, PracticeRegistration, Qualification
+from .reference import PracticeScope, Region
+from .user import RegistryUser
+from .window import RegistrationWindow
+
+__all__ = [
+    "ActivationCode",
+    "Application",
+    "ApplicationEvent",
+    "Assessment",
+    "Department",
+    "Filing",
+    "Institution",
+    "Message",
+    "Physician",
+    "PracticeRegistration",
+    "PracticeScope",
+    "Qualification",
+    "Region",
+    "RegistrationWindow",
+    "RegistryUser",
+    "VerificationCode",
+]

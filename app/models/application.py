@@ -1,0 +1,104 @@
+"""Business applications (业务申请) and their append-only event log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.enums import OPEN_APPLICATION_STATUSES, ApplicationStatus, ApplicationType
+
+from ._base import enum_check, enum_column, utcnow
+from .institution import Institution
+from .physician import Physician, PracticeRegistration
+
+_OPEN = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_APPLICATION_STATUSES))
+
+
+class Application(Model):
+    """业务申请: what the physician asks for, where it stands, and who decided."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        enum_check(ApplicationType, "type"),
+        enum_check(ApplicationStatus, "status"),
+        # At most one open application per registration, and one open first registration each.
+        Index(
+            "uq_application_open_per_registration",
+            "registration_id",
+            unique=True,
+            sqlite_where=text(_OPEN),
+            postgresql_where=text(_OPEN),
+        ),
+        Index(
+            "uq_application_open_first",
+            "physician_id",
+            unique=True,
+            sqlite_where=text(f"type = 'first' AND {_OPEN}"),
+            postgresql_where=text(f"type = 'first' AND {_OPEN}"),
+        ),
+        Index("ix_application_region", "region_code", "status", "id"),
+        Index("ix_application_institution", "institution_id", "status", "id"),
+        Index("ix_application_physician", "physician_id", "id"),
+        Index("ix_application_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    type: Mapped[str] = enum_column(ApplicationType, nullable=False)
+    status: Mapped[str] = enum_column(
+        ApplicationStatus, nullable=False, default=ApplicationStatus.DRAFT
+    )
+    physician_id: Mapped[int] = mapped_column(ForeignKey("physician.id"), nullable=False)
+    registration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("practice_registration.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), nullable=False)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), nullable=False)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    institution_opinion: Mapped[Optional[str]] = mapped_column(Text)
+    decision_comment: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    accept_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    decide_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    physician: Mapped[Physician] = relationship()
+    registration: Mapped[Optional[PracticeRegistration]] = relationship()
+    institution: Mapped[Institution] = relationship()
+    events: Mapped[list["ApplicationEvent"]] = relationship(
+        back_populates="application", order_by="ApplicationEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return self.number
+
+
+class ApplicationEvent(Model):
+    """One transition of an application: who moved it from where to where, and why."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id"), nullable=False, index=True
+    )
+    from_status: Mapped[Optional[str]] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24), nullable=False)
+    action: Mapped[str] = mapped_column(String(24), nullable=False)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    actor_role: Mapped[Optional[str]] = mapped_column(String(32))
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"{self.action}: {self.from_status} -> {self.to_status}"

@@ -1,0 +1,49 @@
+"""The permission matrix: every role and what it may do, in one reviewable place.
+
+FAB checks these "builtin" roles from configuration (regexes anchored with ``$``), so a request
+never queries the database for permissions. ``flask init`` mirrors the matrix into the role
+tables so the admin screens show the same thing.
+"""
+
+PHYSICIAN = "Physician"
+INSTITUTION_ADMIN = "InstitutionAdmin"
+COMMISSION_REVIEWER = "CommissionReviewer"
+ADMIN = "Admin"
+
+READ = r"^(can_list|can_show|menu_access)$"
+MANAGE = r"^(can_list|can_show|can_add|can_edit|can_delete|can_export|menu_access)$"
+READ_EXPORT = r"^(can_list|can_show|can_export|menu_access)$"
+
+# (role) -> [(view or menu name regex, permission regex)]
+ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
+    ADMIN: [(r".*", r".*")],
+    COMMISSION_REVIEWER: [
+        (r"^(RegionView|QualificationView|RegistrationView|FilingView|ApplicationView)$", READ_EXPORT),
+        (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
+        (r"^(WindowView|ScopeView)$", MANAGE),
+        (r"^PhysicianView$", READ_EXPORT),
+        (r"^(Reference|Institutions|Physicians|Applications)$", r"^menu_access$"),
+    ],
+    INSTITUTION_ADMIN: [
+        (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|menu_access)$"),
+        (r"^MyDepartmentView$", MANAGE),
+        (r"^MyPhysicianView$", READ_EXPORT),
+        (r"^MyAssessmentView$", r"^(can_list|can_show|can_add|can_edit|can_export|menu_access)$"),
+        (r"^MyInstitution$", r"^menu_access$"),
+    ],
+    PHYSICIAN: [
+        (r"^PhysicianHomeView$", r"^(can_index|menu_access)$"),
+        (r"^MyHome$", r"^menu_access$"),
+    ],
+}
+
+# Every role may read and edit its own FAB user info and reset its own password.
+SELF_SERVICE = [
+    (r"^(UserDBModelView|UserInfoEditView)$", r"^(can_userinfo|userinfoedit|can_this_form_get|can_this_form_post)$"),
+    (r"^ResetMyPasswordView$", r"^(can_this_form_get|can_this_form_post)$"),
+]
+for _role in (COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN):
+    ROLE_MATRIX[_role].extend(SELF_SERVICE)
+
+STAFF_ROLES = (COMMISSION_REVIEWER, INSTITUTION_ADMIN)
+ALL_ROLES = tuple(ROLE_MATRIX)

@@ -1,0 +1,38 @@
+"""Register every screen with its menu place."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.views import commission as c
+from app.views import institution as i
+from app.views.physician import PhysicianHomeView
+
+
+def register_views(appbuilder) -> None:
+    """Add the screens of each audience to the menu (names are permission keys, labels are shown)."""
+    add = appbuilder.add_view
+    ref = {"category": "Reference", "category_label": _l("Reference data"), "category_icon": "fa-book"}
+    org = {"category": "Institutions", "category_label": _l("Institutions"), "category_icon": "fa-hospital-o"}
+    doc = {"category": "Physicians", "category_label": _l("Physicians"), "category_icon": "fa-user-md"}
+    app_ = {"category": "Applications", "category_label": _l("Registration"), "category_icon": "fa-file-text-o"}
+    mine = {"category": "MyInstitution", "category_label": _l("My institution"), "category_icon": "fa-hospital-o"}
+
+    add(c.InstitutionView, "InstitutionView", label=_l("Medical institutions"), icon="fa-hospital-o", **org)
+    add(c.DepartmentView, "DepartmentView", label=_l("Departments"), icon="fa-sitemap", **org)
+    add(c.PhysicianView, "PhysicianView", label=_l("Physicians"), icon="fa-user-md", **doc)
+    add(c.QualificationView, "QualificationView", label=_l("Qualifications"), icon="fa-id-card-o", **doc)
+    add(c.RegistrationView, "RegistrationView", label=_l("Practice registrations"), icon="fa-certificate", **doc)
+    add(c.FilingView, "FilingView", label=_l("Multi-site filings"), icon="fa-clone", **doc)
+    add(c.AssessmentView, "AssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **doc)
+    add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
+    add(c.WindowView, "WindowView", label=_l("Registration windows"), icon="fa-calendar", **app_)
+    add(c.RegionView, "RegionView", label=_l("Administrative regions"), icon="fa-map-o", **ref)
+    add(c.ScopeView, "ScopeView", label=_l("Practice scopes"), icon="fa-list", **ref)
+
+    add(i.MyInstitutionView, "MyInstitutionView", label=_l("Institution profile"), icon="fa-hospital-o", **mine)
+    add(i.MyDepartmentView, "MyDepartmentView", label=_l("Departments"), icon="fa-sitemap", **mine)
+    add(i.MyPhysicianView, "MyPhysicianView", label=_l("Our physicians"), icon="fa-user-md", **mine)
+    add(i.MyAssessmentView, "MyAssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **mine)
+
+    add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")

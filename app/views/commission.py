@@ -1,0 +1,279 @@
+"""Screens of the health commission (卫健委审核员), scoped to the reviewer's jurisdiction."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.domain.enums import (
+    AccountStatus,
+    ApplicationStatus,
+    ApplicationType,
+    AssessmentKind,
+    AssessmentResult,
+    Category,
+    FilingStatus,
+    Gender,
+    IdType,
+    PracticeLevel,
+    RegionLevel,
+    RegistrationStatus,
+)
+from app.labels import COLUMN_LABELS, formatter
+from app.models import (
+    Application,
+    Assessment,
+    Department,
+    Filing,
+    Institution,
+    Physician,
+    PracticeRegistration,
+    PracticeScope,
+    Qualification,
+    Region,
+    RegistrationWindow,
+)
+from app.views.base import ReadOnlyMixin, ScopedModelView
+from app.views.fields import county_field, enum_field
+from app.views.filters import FilterIdNumber, FilterPrefix
+from app.security.guards import (
+    guard_assessment,
+    guard_department,
+    guard_institution,
+    guard_scope_entry,
+    guard_window,
+)
+
+
+class RegionView(ReadOnlyMixin, ScopedModelView):
+    """行政区划: national reference data, readable by every reviewer."""
+
+    datamodel = SQLAInterface(Region)
+    base_filters = []  # reference data is public
+    list_title = show_title = _l("Administrative regions")
+    list_columns = ["code", "name", "level", "parent.name", "active"]
+    search_columns = ["code", "name", "level", "active"]
+    label_columns = {**COLUMN_LABELS, "parent.name": _l("Parent region")}
+    formatters_columns = {"level": formatter(RegionLevel)}
+    base_order = ("code", "asc")
+
+
+class ScopeView(ScopedModelView):
+    """执业范围 dictionary: national scopes, plus provincial extras a reviewer adds."""
+
+    datamodel = SQLAInterface(PracticeScope)
+    list_title = show_title = add_title = edit_title = _l("Practice scopes")
+    list_columns = ["category", "code", "name", "province.name", "active"]
+    search_columns = ["category", "name", "active"]
+    add_columns = edit_columns = ["category", "code", "name", "sort_order", "active"]
+    label_columns = {**COLUMN_LABELS, "province.name": _l("Province (blank: national)")}
+    formatters_columns = {"category": formatter(Category)}
+    add_form_extra_fields = edit_form_extra_fields = {"category": enum_field("category", Category)}
+    base_order = ("sort_order", "asc")
+
+    def pre_add(self, item):
+        """Tie a new scope to the reviewer's province (national reviewers add national ones)."""
+        guard_scope_entry(item)
+
+    pre_update = pre_add
+    pre_delete = pre_add
+
+
+class DepartmentView(ScopedModelView):
+    """科室 of institutions in the jurisdiction."""
+
+    datamodel = SQLAInterface(Department)
+    list_title = show_title = add_title = edit_title = _l("Departments")
+    list_columns = ["institution.name", "name", "active"]
+    add_columns = edit_columns = ["institution", "name", "active"]
+    search_columns = ["name", "active"]
+    label_columns = COLUMN_LABELS
+    base_order = ("id", "asc")
+
+    def pre_add(self, item):
+        """Refuse a department of an institution outside the jurisdiction."""
+        guard_department(item)
+
+    pre_update = pre_add
+
+
+class InstitutionView(ScopedModelView):
+    """医疗机构 in the jurisdiction."""
+
+    datamodel = SQLAInterface(Institution)
+    list_title = show_title = add_title = edit_title = _l("Medical institutions")
+    list_columns = ["name", "license_no", "region.name", "grade", "auto_activate", "is_military"]
+    show_columns = [
+        "name", "license_no", "region", "kind", "grade", "address", "phone",
+        "auto_activate", "is_military", "departments",
+    ]
+    add_columns = edit_columns = [
+        "name", "license_no", "region_code", "kind", "grade", "address", "phone",
+        "auto_activate", "is_military",
+    ]
+    search_columns = ["name", "license_no", "region_code", "is_military", "auto_activate"]
+    search_form_query_rel_fields = {}
+    label_columns = COLUMN_LABELS
+    description_columns = {
+        "license_no": _l("22 characters, as printed on the practice licence."),
+        "is_military": _l("Physicians of military and armed-police hospitals register with the military health department."),
+        "auto_activate": _l("Accounts naming this institution are activated as soon as the physician verifies the phone or e-mail."),
+    }
+    related_views = [DepartmentView]
+    base_order = ("id", "asc")
+
+    add_form_extra_fields = edit_form_extra_fields = {"region_code": county_field()}
+
+    def pre_add(self, item):
+        """Refuse an institution placed outside the jurisdiction."""
+        guard_institution(item)
+
+    pre_update = pre_add
+
+
+class QualificationView(ReadOnlyMixin, ScopedModelView):
+    """医师资格 records imported from the exam results."""
+
+    datamodel = SQLAInterface(Qualification)
+    list_title = show_title = _l("Qualifications")
+    list_columns = ["certificate_no", "name", "id_number_masked", "level", "category", "exam_year", "province.name"]
+    show_columns = [
+        "certificate_no", "name", "id_type", "id_number", "level", "category",
+        "province", "exam_year", "published_on", "issued_on",
+    ]
+    search_columns = ["certificate_no", "name", "id_number", "level", "category", "exam_year"]
+    label_columns = {**COLUMN_LABELS, "province.name": _l("Province")}
+    formatters_columns = {
+        "level": formatter(PracticeLevel),
+        "category": formatter(Category),
+        "id_type": formatter(IdType),
+    }
+    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
+
+
+class PhysicianView(ReadOnlyMixin, ScopedModelView):
+    """医师 accounts whose institution lies in the jurisdiction; the detail view shows the full ID."""
+
+    datamodel = SQLAInterface(Physician)
+    list_title = show_title = _l("Physicians")
+    list_columns = ["name", "id_number_masked", "gender", "status", "institution.name", "region.name"]
+    show_columns = [
+        "name", "id_type", "id_number", "gender", "birth_date", "phone", "email",
+        "phone_verified", "email_verified", "status", "institution", "department",
+        "education", "school", "title", "created_at", "activated_at",
+    ]
+    export_columns = ["name", "id_number_masked", "gender", "status", "institution.name", "region.name"]
+    search_columns = ["name", "id_number", "status", "region_code"]
+    label_columns = {**COLUMN_LABELS, "region.name": _l("Region")}
+    formatters_columns = {
+        "gender": formatter(Gender),
+        "status": formatter(AccountStatus),
+        "id_type": formatter(IdType),
+    }
+    search_filters_override = {
+        "name": [FilterPrefix, FilterEqual],
+        "id_number": [FilterIdNumber],
+        "region_code": [FilterPrefix],
+    }
+
+    def export_rows(self, items):
+        """Export with translated statuses."""
+        for row in super().export_rows(items):
+            row[2] = formatter(Gender)(row[2] or None)
+            row[3] = formatter(AccountStatus)(row[3] or None)
+            yield row
+
+
+class FilingView(ReadOnlyMixin, ScopedModelView):
+    """多机构备案 of registrations in the jurisdiction."""
+
+    datamodel = SQLAInterface(Filing)
+    list_title = show_title = _l("Multi-site filings")
+    list_columns = ["registration.certificate_no", "institution.name", "valid_from", "valid_to", "status"]
+    show_columns = ["registration", "institution", "scopes", "valid_from", "valid_to", "status"]
+    search_columns = ["status", "valid_from", "valid_to"]
+    label_columns = COLUMN_LABELS
+    formatters_columns = {"status": formatter(FilingStatus)}
+
+
+class RegistrationView(ReadOnlyMixin, ScopedModelView):
+    """执业注册 in the jurisdiction."""
+
+    datamodel = SQLAInterface(PracticeRegistration)
+    list_title = show_title = _l("Practice registrations")
+    list_columns = ["certificate_no", "physician.name", "level", "category", "location.name", "institution.name", "status"]
+    show_columns = [
+        "certificate_no", "physician", "level", "category", "location", "institution",
+        "scopes", "status", "suspended_until", "cancel_reason", "registered_on", "filings",
+    ]
+    search_columns = ["certificate_no", "level", "category", "status", "region_code", "registered_on"]
+    label_columns = {**COLUMN_LABELS, "filings": _l("Multi-site filings")}
+    formatters_columns = {
+        "level": formatter(PracticeLevel),
+        "category": formatter(Category),
+        "status": formatter(RegistrationStatus),
+    }
+    related_views = [FilingView]
+
+
+class ApplicationView(ReadOnlyMixin, ScopedModelView):
+    """业务申请 naming an institution in the jurisdiction (read-only until the workflow lands)."""
+
+    datamodel = SQLAInterface(Application)
+    list_title = show_title = _l("Applications")
+    list_columns = ["number", "type", "physician.name", "institution.name", "status", "submitted_at", "accept_due", "decide_due"]
+    show_columns = [
+        "number", "type", "status", "physician", "institution", "registration",
+        "institution_opinion", "decision_comment", "submitted_at", "accept_due", "decide_due",
+    ]
+    search_columns = ["number", "type", "status", "region_code", "submitted_at"]
+    label_columns = COLUMN_LABELS
+    formatters_columns = {"type": formatter(ApplicationType), "status": formatter(ApplicationStatus)}
+
+
+class AssessmentView(ScopedModelView):
+    """定期考核 results in the jurisdiction; reviewers may correct them."""
+
+    datamodel = SQLAInterface(Assessment)
+    list_title = show_title = add_title = edit_title = _l("Assessments")
+    list_columns = ["physician.name", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "institution.name"]
+    add_columns = edit_columns = [
+        "physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on",
+        "institution", "suspended_until", "note",
+    ]
+    search_columns = ["kind", "result", "region_code", "cycle_end"]
+    label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind")}
+    formatters_columns = {"kind": formatter(AssessmentKind), "result": formatter(AssessmentResult)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": enum_field("kind_assessment", AssessmentKind),
+        "result": enum_field("result", AssessmentResult),
+    }
+
+    def pre_add(self, item):
+        """Check the physician and institution are in scope; copy the region server-side."""
+        guard_assessment(item)
+
+    pre_update = pre_add
+
+
+class WindowView(ScopedModelView):
+    """年度注册窗口 of the provinces in the jurisdiction."""
+
+    datamodel = SQLAInterface(RegistrationWindow)
+    list_title = show_title = add_title = edit_title = _l("Registration windows")
+    list_columns = ["year", "province.name", "cohort_year", "opens_on", "closes_on", "note"]
+    add_columns = edit_columns = ["year", "province", "cohort_year", "opens_on", "closes_on", "note"]
+    search_columns = ["year", "cohort_year", "province_code"]
+    label_columns = {**COLUMN_LABELS, "province.name": _l("Province")}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "province": [["level", FilterEqual, RegionLevel.PROVINCE.value]]
+    }
+    base_order = ("year", "desc")
+
+    def pre_add(self, item):
+        """Refuse a window for a province outside the jurisdiction, or closing before it opens."""
+        guard_window(item)
+
+    pre_update = pre_add
+

@@ -1,0 +1,99 @@
+"""Screens of an institution admin (机构管理员): its own profile, departments, physicians, assessments."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.domain.enums import AccountStatus, AssessmentKind, AssessmentResult, Gender
+from app.labels import COLUMN_LABELS, formatter
+from app.models import Assessment, Department, Institution, Physician
+from app.security.guards import guard_assessment, guard_department
+from app.security.scope import current_scope
+from app.views.base import ReadOnlyMixin, ScopedModelView
+from app.views.fields import enum_field
+from app.views.filters import FilterIdNumber, FilterPrefix
+
+
+def _own_institution_id():
+    return current_scope().institution_id
+
+
+class MyInstitutionView(ScopedModelView):
+    """本机构信息: the admin's own institution; only contact details and 自动激活 are editable."""
+
+    datamodel = SQLAInterface(Institution)
+    base_permissions = ["can_list", "can_show", "can_edit"]
+    list_title = show_title = edit_title = _l("My institution")
+    list_columns = ["name", "license_no", "region.name", "auto_activate"]
+    show_columns = ["name", "license_no", "region", "kind", "grade", "address", "phone", "auto_activate", "departments"]
+    edit_columns = ["address", "phone", "auto_activate"]
+    label_columns = COLUMN_LABELS
+    description_columns = {
+        "auto_activate": _l(
+            "When on, physicians who choose this institution are activated as soon as they verify their phone or e-mail."
+        )
+    }
+
+
+class MyDepartmentView(ScopedModelView):
+    """科室 of the admin's institution."""
+
+    datamodel = SQLAInterface(Department)
+    list_title = show_title = add_title = edit_title = _l("Departments")
+    list_columns = ["name", "active"]
+    add_columns = edit_columns = ["name", "active"]
+    search_columns = ["name", "active"]
+    label_columns = COLUMN_LABELS
+    base_order = ("name", "asc")
+
+    def pre_add(self, item):
+        """Attach the department to the admin's own institution, whatever the form said."""
+        guard_department(item)
+
+    pre_update = pre_add
+
+
+class MyPhysicianView(ReadOnlyMixin, ScopedModelView):
+    """Physicians registered or filed at the institution, or waiting for its activation."""
+
+    datamodel = SQLAInterface(Physician)
+    list_title = show_title = _l("Our physicians")
+    list_columns = ["name", "id_number_masked", "gender", "phone_masked", "status", "department.name"]
+    show_columns = [
+        "name", "id_number_masked", "gender", "birth_date", "phone_masked", "status",
+        "department", "education", "school", "title", "created_at", "activated_at",
+    ]
+    export_columns = ["name", "id_number_masked", "gender", "phone_masked", "status", "department.name"]
+    search_columns = ["name", "id_number", "status", "department"]
+    search_form_query_rel_fields = {"department": [["institution_id", FilterEqualFunction, _own_institution_id]]}
+    label_columns = {**COLUMN_LABELS, "department.name": _l("Department")}
+    formatters_columns = {"gender": formatter(Gender), "status": formatter(AccountStatus)}
+    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
+
+
+class MyAssessmentView(ScopedModelView):
+    """定期考核 results recorded by the institution for its physicians."""
+
+    datamodel = SQLAInterface(Assessment)
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
+    list_title = show_title = add_title = edit_title = _l("Assessments")
+    list_columns = ["physician.name", "kind", "cycle_start", "cycle_end", "result", "assessed_on"]
+    add_columns = edit_columns = ["physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "suspended_until", "note"]
+    search_columns = ["kind", "result", "cycle_end"]
+    label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind")}
+    formatters_columns = {"kind": formatter(AssessmentKind), "result": formatter(AssessmentResult)}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "physician": [["institution_id", FilterEqualFunction, _own_institution_id]]
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": enum_field("kind_assessment", AssessmentKind),
+        "result": enum_field("result", AssessmentResult),
+    }
+
+    def pre_add(self, item):
+        """Record the assessment for our own institution and a physician in our scope."""
+        guard_assessment(item)
+
+    pre_update = pre_add

@@ -1,0 +1,109 @@
+"""Configuration: everything from environment variables with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+from app.security.roles import ROLE_MATRIX
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Production-capable defaults; every knob can be set from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.db'}"
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    APP_NAME = "医师电子化注册信息系统"
+    APP_THEME = ""
+
+    # Migrations own the schema; `flask init` owns roles and permissions.
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_ROLES = ROLE_MATRIX
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.RegistrySecurityManager"
+    FAB_ADD_SECURITY_API = False
+    FAB_API_SWAGGER_UI = True
+    FAB_BASE_TEMPLATE = "base.html"
+
+    # Authentication
+    AUTH_TYPE = AUTH_DB
+    AUTH_USER_REGISTRATION = False
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    FAB_PASSWORD_HASH_METHOD = "scrypt"
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.domain.passwords.validate_password_complexity"
+    LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
+
+    # Rate limits (FAB's AUTH_RATE_LIMITED needs RATELIMIT_ENABLED); a shared store such as
+    # redis://host:6379 keeps the counts across several worker processes.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
+
+    # Cookies (set SESSION_COOKIE_SECURE=1 behind HTTPS)
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = os.environ.get("SESSION_COOKIE_SAMESITE", "Lax")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Internationalisation: Chinese first
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    # Lists: FAB's page size is uncapped; ours is not.
+    FAB_PAGE_SIZE = 25
+    MAX_PAGE_SIZE = _int("MAX_PAGE_SIZE", 100)
+
+    # Business rule knobs (SPEC)
+    ACCOUNT_OPENING_DELAY_DAYS = _int("ACCOUNT_OPENING_DELAY_DAYS", 30)
+    MAX_SCOPES = _int("MAX_SCOPES", 3)
+    ASSESSMENT_CYCLE_YEARS = _int("ASSESSMENT_CYCLE_YEARS", 3)
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@12345")
+
+
+class TestConfig(Config):
+    """Configuration for pytest: a throw-away database, no real limits unless a test asks."""
+
+    TESTING = True
+    SECRET_KEY = "test"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing in tests only
