@@ -1,0 +1,49 @@
+# `make run` serves the demo at http://127.0.0.1:8080; `make test` runs the test suite.
+# Both create .venv and install the pinned requirements on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := run.py
+PG_PORT ?= 54329
+PG_DIR ?= /tmp/registry-pg
+
+.PHONY: run test test-pg serve db translations lint bench clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+translations: $(BIN)/activate
+	$(BIN)/pybabel compile --use-fuzzy=false -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+
+db: $(BIN)/activate translations
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask init
+	$(BIN)/flask seed-demo
+
+run: db
+	$(BIN)/flask run --host 127.0.0.1 --port 8080
+
+serve: db
+	$(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8080 run:app
+
+test: $(BIN)/activate translations
+	$(BIN)/pytest
+
+# The same suite against a real PostgreSQL server started on 127.0.0.1:$(PG_PORT).
+test-pg: $(BIN)/activate translations
+	PG_PORT=$(PG_PORT) PG_DIR=$(PG_DIR) bash .ci/postgres start
+	TEST_DATABASE_URL=postgresql://registry@127.0.0.1:$(PG_PORT)/registry_test $(BIN)/pytest; \
+	  status=$$?; PG_DIR=$(PG_DIR) bash .ci/postgres stop; exit $$status
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+
+bench: $(BIN)/activate
+	$(BIN)/python bench/list_pages.py
+
+clean:
+	rm -rf $(VENV) instance/*.db
