@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
@@ -53,25 +52,25 @@ class Application(Model):
         ApplicationStatus, nullable=False, default=ApplicationStatus.DRAFT
     )
     physician_id: Mapped[int] = mapped_column(ForeignKey("physician.id"), nullable=False)
-    registration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("practice_registration.id"))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("practice_registration.id"))
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), nullable=False)
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), nullable=False)
     data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
-    institution_opinion: Mapped[Optional[str]] = mapped_column(Text)
-    decision_comment: Mapped[Optional[str]] = mapped_column(Text)
+    institution_opinion: Mapped[str | None] = mapped_column(Text)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    accept_due: Mapped[Optional[dt.date]] = mapped_column(Date)
-    decide_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    accept_due: Mapped[dt.date | None] = mapped_column(Date)
+    decide_due: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     physician: Mapped[Physician] = relationship()
-    registration: Mapped[Optional[PracticeRegistration]] = relationship()
+    registration: Mapped[PracticeRegistration | None] = relationship()
     institution: Mapped[Institution] = relationship()
-    events: Mapped[list["ApplicationEvent"]] = relationship(
+    events: Mapped[list[ApplicationEvent]] = relationship(
         back_populates="application", order_by="ApplicationEvent.id"
     )
 
@@ -90,12 +89,12 @@ class ApplicationEvent(Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("application.id"), nullable=False, index=True
     )
-    from_status: Mapped[Optional[str]] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24), nullable=False)
     action: Mapped[str] = mapped_column(String(24), nullable=False)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
-    actor_role: Mapped[Optional[str]] = mapped_column(String(32))
-    comment: Mapped[Optional[str]] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     application: Mapped[Application] = relationship(back_populates="events")

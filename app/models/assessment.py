@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import AssessmentKind, AssessmentResult
@@ -41,8 +40,8 @@ class Assessment(Model):
     assessed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), nullable=False)
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), nullable=False)
-    suspended_until: Mapped[Optional[dt.date]] = mapped_column(Date)
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    suspended_until: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     physician: Mapped[Physician] = relationship()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
@@ -31,12 +30,12 @@ class ActivationCode(Model):
     channel: Mapped[str] = enum_column(Channel, nullable=False)
     target: Mapped[str] = mapped_column(String(254), nullable=False)
     code_hash: Mapped[str] = mapped_column(String(128), nullable=False)
-    issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     physician: Mapped[Physician] = relationship()
     institution: Mapped[Institution] = relationship()
@@ -57,8 +56,8 @@ class VerificationCode(Model):
     target: Mapped[str] = mapped_column(String(254), nullable=False)
     purpose: Mapped[str] = enum_column(CodePurpose, nullable=False)
     code_hash: Mapped[str] = mapped_column(String(128), nullable=False)
-    physician_id: Mapped[Optional[int]] = mapped_column(ForeignKey("physician.id"))
+    physician_id: Mapped[int | None] = mapped_column(ForeignKey("physician.id"))
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
@@ -23,16 +22,16 @@ class Institution(Model):
     name: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
     license_no: Mapped[str] = mapped_column(String(22), nullable=False, unique=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), nullable=False)
-    kind: Mapped[Optional[str]] = mapped_column(String(32))  # 综合医院, 专科医院, 社区卫生服务中心…
-    grade: Mapped[Optional[str]] = mapped_column(String(16))  # 三级甲等…
-    address: Mapped[Optional[str]] = mapped_column(String(256))
-    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    kind: Mapped[str | None] = mapped_column(String(32))  # 综合医院, 专科医院, 社区卫生服务中心…
+    grade: Mapped[str | None] = mapped_column(String(16))  # 三级甲等…
+    address: Mapped[str | None] = mapped_column(String(256))
+    phone: Mapped[str | None] = mapped_column(String(32))
     auto_activate: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     is_military: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     region: Mapped[Region] = relationship()
-    departments: Mapped[list["Department"]] = relationship(
+    departments: Mapped[list[Department]] = relationship(
         back_populates="institution", cascade="all, delete-orphan", order_by="Department.name"
     )
 

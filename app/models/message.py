@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, Index, Integer, String, Text
@@ -28,11 +27,11 @@ class Message(Model):
     channel: Mapped[str] = enum_column(Channel, nullable=False)
     recipient: Mapped[str] = mapped_column(String(254), nullable=False)
     template: Mapped[str] = mapped_column(String(64), nullable=False)
-    subject: Mapped[Optional[str]] = mapped_column(String(128))
+    subject: Mapped[str | None] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[str] = enum_column(MessageStatus, nullable=False, default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -29,7 +28,6 @@ from app.domain.enums import (
     PracticeLevel,
     RegistrationStatus,
 )
-
 from app.domain.masking import mask_id_number, mask_phone
 
 from ._base import enum_check, enum_column, utcnow
@@ -59,7 +57,7 @@ class Qualification(Model):
     province_code: Mapped[str] = mapped_column(ForeignKey("region.code"), nullable=False)
     exam_year: Mapped[int] = mapped_column(Integer, nullable=False)
     published_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    issued_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     province: Mapped[Region] = relationship()
@@ -90,38 +88,38 @@ class Physician(Model):
         Index("ix_physician_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
         Index("ix_physician_region", "region_code", "id"),
         Index("ix_physician_institution", "institution_id", "status", "id"),
-        
+
         Index("ix_physician_status", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), unique=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     id_type: Mapped[str] = enum_column(IdType, nullable=False, default=IdType.RESIDENT)
     id_number: Mapped[str] = mapped_column(String(18), nullable=False)
-    gender: Mapped[Optional[str]] = enum_column(Gender)
-    birth_date: Mapped[Optional[dt.date]] = mapped_column(Date)
-    phone: Mapped[Optional[str]] = mapped_column(String(11), index=True)
-    email: Mapped[Optional[str]] = mapped_column(String(254), index=True)
+    gender: Mapped[str | None] = enum_column(Gender)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(11), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     status: Mapped[str] = enum_column(AccountStatus, nullable=False, default=AccountStatus.CREATED)
-    institution_id: Mapped[Optional[int]] = mapped_column(ForeignKey("institution.id"))
-    region_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
-    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("department.id"))
-    photo: Mapped[Optional[str]] = mapped_column(String(256))
-    education: Mapped[Optional[str]] = mapped_column(String(32))
-    school: Mapped[Optional[str]] = mapped_column(String(128))
-    title: Mapped[Optional[str]] = mapped_column(String(32))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    photo: Mapped[str | None] = mapped_column(String(256))
+    education: Mapped[str | None] = mapped_column(String(32))
+    school: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    activated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
-    institution: Mapped[Optional[Institution]] = relationship()
-    region: Mapped[Optional[Region]] = relationship()
-    department: Mapped[Optional[Department]] = relationship()
+    institution: Mapped[Institution | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    department: Mapped[Department | None] = relationship()
     user = relationship("RegistryUser", foreign_keys=[user_id])
-    registrations: Mapped[list["PracticeRegistration"]] = relationship(back_populates="physician")
+    registrations: Mapped[list[PracticeRegistration]] = relationship(back_populates="physician")
 
     @property
     def id_number_masked(self) -> str:
@@ -170,7 +168,7 @@ class PracticeRegistration(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     physician_id: Mapped[int] = mapped_column(ForeignKey("physician.id"), nullable=False)
-    qualification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("qualification.id"))
+    qualification_id: Mapped[int | None] = mapped_column(ForeignKey("qualification.id"))
     certificate_no: Mapped[str] = mapped_column(String(15), nullable=False, unique=True)
     level: Mapped[str] = enum_column(PracticeLevel, nullable=False)
     category: Mapped[str] = enum_column(Category, nullable=False)
@@ -180,19 +178,19 @@ class PracticeRegistration(Model):
     status: Mapped[str] = enum_column(
         RegistrationStatus, nullable=False, default=RegistrationStatus.ACTIVE
     )
-    suspended_until: Mapped[Optional[dt.date]] = mapped_column(Date)
-    cancel_reason: Mapped[Optional[str]] = mapped_column(String(256))
+    suspended_until: Mapped[dt.date | None] = mapped_column(Date)
+    cancel_reason: Mapped[str | None] = mapped_column(String(256))
     registered_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
 
     physician: Mapped[Physician] = relationship(back_populates="registrations")
-    qualification: Mapped[Optional[Qualification]] = relationship()
+    qualification: Mapped[Qualification | None] = relationship()
     location: Mapped[Region] = relationship(foreign_keys=[location_code])
     institution: Mapped[Institution] = relationship()
     scopes: Mapped[list[PracticeScope]] = relationship(secondary=registration_scope)
-    filings: Mapped[list["Filing"]] = relationship(back_populates="registration")
+    filings: Mapped[list[Filing]] = relationship(back_populates="registration")
 
     def __repr__(self) -> str:
         return self.certificate_no

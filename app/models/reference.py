@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,10 +20,10 @@ class Region(Model):
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     level: Mapped[str] = enum_column(RegionLevel, nullable=False)
-    parent_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
-    parent: Mapped[Optional["Region"]] = relationship(remote_side=[code])
+    parent: Mapped[Region | None] = relationship(remote_side=[code])
 
     def __repr__(self) -> str:
         return self.name
@@ -45,11 +43,11 @@ class PracticeScope(Model):
     category: Mapped[str] = enum_column(Category, nullable=False)
     code: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
-    province_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     sort_order: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
-    province: Mapped[Optional[Region]] = relationship()
+    province: Mapped[Region | None] = relationship()
 
     def __repr__(self) -> str:
         return self.name

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,9 +18,9 @@ class RegistryUser(User):
     __tablename__ = "ab_user"
     __table_args__ = {"extend_existing": True}
 
-    institution_id: Mapped[Optional[int]] = mapped_column(
+    institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institution.id"), nullable=True, index=True
     )
-    jurisdiction_code: Mapped[Optional[str]] = mapped_column(String(6), nullable=True)
+    jurisdiction_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
 
-    institution: Mapped[Optional[Institution]] = relationship(foreign_keys=[institution_id])
+    institution: Mapped[Institution | None] = relationship(foreign_keys=[institution_id])

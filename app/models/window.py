@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
@@ -27,7 +26,7 @@ class RegistrationWindow(Model):
     cohort_year: Mapped[int] = mapped_column(Integer, nullable=False)
     opens_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     closes_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    note: Mapped[Optional[str]] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(String(256))
 
     province: Mapped[Region] = relationship()
 

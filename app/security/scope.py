@@ -7,8 +7,8 @@ here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
@@ -16,6 +16,7 @@ from sqlalchemy import and_, false, or_, select
 
 from app.domain.enums import FilingStatus
 from app.domain.regions import jurisdiction_bounds, province_of
+from app.extensions import db
 from app.models import (
     Application,
     Assessment,
@@ -30,20 +31,19 @@ from app.models import (
     RegistryUser,
 )
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
-from app.extensions import db
 
 
 @dataclass(frozen=True)
 class Scope:
     """What the current user may see: a role and the one key that bounds it."""
 
-    role: Optional[str]
-    institution_id: Optional[int] = None
-    jurisdiction: Optional[str] = None  # region code; None or 000000 means national
-    physician_id: Optional[int] = None
+    role: str | None
+    institution_id: int | None = None
+    jurisdiction: str | None = None  # region code; None or 000000 means national
+    physician_id: int | None = None
 
     @property
-    def bounds(self) -> Optional[tuple[str, str]]:
+    def bounds(self) -> tuple[str, str] | None:
         """Return the inclusive region-code range of the jurisdiction (None = national)."""
         return jurisdiction_bounds(self.jurisdiction)
 

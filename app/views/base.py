@@ -8,9 +8,8 @@ import re
 from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, current_app, flash, redirect, request
-from flask_appbuilder import ModelView
+from flask_appbuilder import ModelView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder import expose
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext as _
 

@@ -34,9 +34,6 @@ from app.models import (
     Region,
     RegistrationWindow,
 )
-from app.views.base import ReadOnlyMixin, ScopedModelView
-from app.views.fields import county_field, enum_field
-from app.views.filters import FilterIdNumber, FilterPrefix
 from app.security.guards import (
     guard_assessment,
     guard_department,
@@ -44,6 +41,9 @@ from app.security.guards import (
     guard_scope_entry,
     guard_window,
 )
+from app.views.base import ReadOnlyMixin, ScopedModelView
+from app.views.fields import county_field, enum_field
+from app.views.filters import FilterIdNumber, FilterPrefix
 
 
 class RegionView(ReadOnlyMixin, ScopedModelView):

@@ -7,8 +7,8 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from app.extensions import db
 from app.domain import enums
+from app.extensions import db
 from app.labels import label_of
 from app.models import Assessment, Physician, PracticeRegistration, Qualification
 from app.security.scope import current_scope, scoped
