@@ -29,7 +29,9 @@ def _int(name: str, default: int) -> int:
 class Config:
     """Production-capable defaults; every knob can be set from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get(
+        "SECRET_KEY", "dev-only-secret-key-change-me-in-production-0123456789"
+    )
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.db'}"
     )
@@ -100,7 +102,7 @@ class TestConfig(Config):
     """Configuration for pytest: a throw-away database, no real limits unless a test asks."""
 
     TESTING = True
-    SECRET_KEY = "test"
+    SECRET_KEY = "test-secret-key-of-at-least-32-bytes-0123456789"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_ENABLED = True

@@ -12,6 +12,7 @@ ADMIN = "Admin"
 
 READ = r"^(can_list|can_show|menu_access)$"
 MANAGE = r"^(can_list|can_show|can_add|can_edit|can_delete|can_export|menu_access)$"
+API_READ = r"^can_get$"
 READ_EXPORT = r"^(can_list|can_show|can_export|menu_access)$"
 
 # (role) -> [(view or menu name regex, permission regex)]
@@ -22,6 +23,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
         (r"^(WindowView|ScopeView)$", MANAGE),
         (r"^PhysicianView$", READ_EXPORT),
+        (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^(Reference|Institutions|Physicians|Applications)$", r"^menu_access$"),
     ],
     INSTITUTION_ADMIN: [
@@ -30,10 +32,12 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^MyPhysicianView$", READ_EXPORT),
         (r"^MyAssessmentView$", r"^(can_list|can_show|can_add|can_edit|can_export|menu_access)$"),
         (r"^MyInstitution$", r"^menu_access$"),
+        (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
     ],
     PHYSICIAN: [
         (r"^PhysicianHomeView$", r"^(can_index|menu_access)$"),
         (r"^MyHome$", r"^menu_access$"),
+        (r"^(PhysicianApi|RegistrationApi|ApplicationApi)$", API_READ),
     ],
 }
 

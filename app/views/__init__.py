@@ -36,3 +36,7 @@ def register_views(appbuilder) -> None:
     add(i.MyAssessmentView, "MyAssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **mine)
 
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
+
+    from app.api import register_apis
+
+    register_apis(appbuilder)

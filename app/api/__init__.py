@@ -1,0 +1,63 @@
+"""REST APIs under /api/v1/: the same row scope as the screens."""
+
+from __future__ import annotations
+
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.labels import COLUMN_LABELS
+from app.models import Application, Institution, Physician, PracticeRegistration
+from app.security.scope import SCOPE_FILTER
+
+
+class ScopedReadApi(ModelRestApi):
+    """A read-only model API whose every list and get-by-id is limited to the caller's scope."""
+
+    allow_browser_login = True
+    include_route_methods = {"get", "get_list"}
+    base_filters = SCOPE_FILTER
+    base_order = ("id", "desc")
+    max_page_size = 100
+    label_columns = COLUMN_LABELS
+
+
+class PhysicianApi(ScopedReadApi):
+    """Physicians in scope; ID numbers and phones are never sent unmasked."""
+
+    resource_name = "physician"
+    datamodel = SQLAInterface(Physician)
+    list_columns = ["id", "name", "id_number_masked", "gender", "status", "institution_id", "region_code"]
+    show_columns = list_columns + ["phone_masked", "education", "school", "title"]
+
+
+class InstitutionApi(ScopedReadApi):
+    """Medical institutions in scope."""
+
+    resource_name = "institution"
+    datamodel = SQLAInterface(Institution)
+    list_columns = ["id", "name", "license_no", "region_code", "grade", "auto_activate", "is_military"]
+    show_columns = list_columns + ["kind", "address", "phone"]
+
+
+class RegistrationApi(ScopedReadApi):
+    """Practice registrations in scope."""
+
+    resource_name = "registration"
+    datamodel = SQLAInterface(PracticeRegistration)
+    list_columns = ["id", "certificate_no", "physician_id", "level", "category", "location_code", "institution_id", "status"]
+    show_columns = list_columns + ["registered_on", "suspended_until"]
+
+
+class ApplicationApi(ScopedReadApi):
+    """Applications in scope (read-only until the workflow lands)."""
+
+    resource_name = "application"
+    datamodel = SQLAInterface(Application)
+    list_columns = ["id", "number", "type", "status", "physician_id", "institution_id", "submitted_at"]
+    show_columns = list_columns + ["accept_due", "decide_due", "institution_opinion", "decision_comment"]
+
+
+def register_apis(appbuilder) -> None:
+    """Add the REST APIs."""
+    for api in (PhysicianApi, InstitutionApi, RegistrationApi, ApplicationApi):
+        appbuilder.add_api(api)
