@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
 
+from app.domain.passwords import validate_password_complexity
 from app.security.roles import ROLE_MATRIX
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -57,7 +58,7 @@ class Config:
     AUTH_ROLE_PUBLIC = "Public"
     FAB_PASSWORD_HASH_METHOD = "scrypt"
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
-    FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.domain.passwords.validate_password_complexity"
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(validate_password_complexity)
     LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
 
     # Rate limits (FAB's AUTH_RATE_LIMITED needs RATELIMIT_ENABLED); a shared store such as

@@ -115,3 +115,26 @@ def guard_scope_entry(item) -> None:
     if item.province_code not in (None, province) or (item.id and item.province_code is None):
         raise ScopeViolation(_l("You may only change the extra scopes of your own province."))
     item.province_code = province
+
+
+def guard_institution_admin(user) -> None:
+    """Refuse an admin account for an institution out of scope; make it an institution admin only."""
+    from flask import current_app
+
+    institution = user.institution
+    if institution is None or not _in_scope(Institution, institution.id):
+        raise ScopeViolation(_l("Choose an institution in your jurisdiction."))
+    sm = current_app.appbuilder.sm
+    user.roles = [sm.find_role(INSTITUTION_ADMIN)]
+
+
+def attach_physician_by_id_number(item, id_number: str | None) -> None:
+    """Set ``item.physician`` to the in-scope physician with this ID number, or refuse."""
+    statement = select(Physician).where(Physician.id_number == (id_number or ""))
+    clause = scope_clause(Physician, current_scope())
+    if clause is not None:
+        statement = statement.where(clause)
+    physician = db.session.scalars(statement).first()
+    if physician is None:
+        raise ScopeViolation(_l("No physician with this ID number in your jurisdiction."))
+    item.physician = physician

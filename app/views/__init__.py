@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.views import commission as c
 from app.views import institution as i
 from app.views.physician import PhysicianHomeView
+from app.views.staff import InstitutionAdminView
 
 
 def register_views(appbuilder) -> None:
@@ -20,6 +21,7 @@ def register_views(appbuilder) -> None:
 
     add(c.InstitutionView, "InstitutionView", label=_l("Medical institutions"), icon="fa-hospital-o", **org)
     add(c.DepartmentView, "DepartmentView", label=_l("Departments"), icon="fa-sitemap", **org)
+    add(InstitutionAdminView, "InstitutionAdminView", label=_l("Institution admin accounts"), icon="fa-key", **org)
     add(c.PhysicianView, "PhysicianView", label=_l("Physicians"), icon="fa-user-md", **doc)
     add(c.QualificationView, "QualificationView", label=_l("Qualifications"), icon="fa-id-card-o", **doc)
     add(c.RegistrationView, "RegistrationView", label=_l("Practice registrations"), icon="fa-certificate", **doc)

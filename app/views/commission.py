@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import DataRequired
 
 from app.domain.enums import (
     AccountStatus,
@@ -20,6 +22,7 @@ from app.domain.enums import (
     RegionLevel,
     RegistrationStatus,
 )
+from app.domain.identity import normalize_id_number
 from app.labels import COLUMN_LABELS, formatter
 from app.models import (
     Application,
@@ -35,12 +38,14 @@ from app.models import (
     RegistrationWindow,
 )
 from app.security.guards import (
+    attach_physician_by_id_number,
     guard_assessment,
     guard_department,
     guard_institution,
     guard_scope_entry,
     guard_window,
 )
+from app.security.scope import ScopeFilter
 from app.views.base import ReadOnlyMixin, ScopedModelView
 from app.views.fields import county_field, enum_field
 from app.views.filters import FilterIdNumber, FilterPrefix
@@ -238,23 +243,40 @@ class AssessmentView(ScopedModelView):
     datamodel = SQLAInterface(Assessment)
     list_title = show_title = add_title = edit_title = _l("Assessments")
     list_columns = ["physician.name", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "institution.name"]
-    add_columns = edit_columns = [
+    show_columns = [
         "physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on",
         "institution", "suspended_until", "note",
     ]
+    add_columns = [
+        "physician_id_number", "kind", "cycle_start", "cycle_end", "result", "assessed_on",
+        "institution", "suspended_until", "note",
+    ]
+    edit_columns = add_columns[1:]
     search_columns = ["kind", "result", "region_code", "cycle_end"]
-    label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind")}
+    label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind"), "physician_id_number": _l("Physician's ID number")}
     formatters_columns = {"kind": formatter(AssessmentKind), "result": formatter(AssessmentResult)}
-    add_form_extra_fields = edit_form_extra_fields = {
+    # A million physicians do not fit in a drop-down: the reviewer types the ID number.
+    add_form_extra_fields = {
+        "physician_id_number": StringField(
+            _l("Physician's ID number"), validators=[DataRequired()], filters=[normalize_id_number]
+        ),
         "kind": enum_field("kind_assessment", AssessmentKind),
         "result": enum_field("result", AssessmentResult),
     }
+    edit_form_extra_fields = {
+        "kind": enum_field("kind_assessment", AssessmentKind),
+        "result": enum_field("result", AssessmentResult),
+    }
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"institution": [["id", ScopeFilter, None]]}
 
     def pre_add(self, item):
-        """Check the physician and institution are in scope; copy the region server-side."""
+        """Find the physician by ID number, then check scope and copy the region server-side."""
+        attach_physician_by_id_number(item, item.physician_id_number)
         guard_assessment(item)
 
-    pre_update = pre_add
+    def pre_update(self, item):
+        """Check scope and copy the region server-side."""
+        guard_assessment(item)
 
 
 class WindowView(ScopedModelView):
