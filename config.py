@@ -98,6 +98,20 @@ class Config:
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@12345")
 
+    # Notifications: "log" (development: log + file), "smtp" for e-mail, "http" SMS gateway.
+    NOTIFY_EMAIL_BACKEND = os.environ.get("NOTIFY_EMAIL_BACKEND", "log")
+    NOTIFY_SMS_BACKEND = os.environ.get("NOTIFY_SMS_BACKEND", "log")
+    NOTIFY_LOG_FILE = os.environ.get("NOTIFY_LOG_FILE", str(INSTANCE_DIR / "outbox.log"))
+    NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 6)
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = _int("SMTP_PORT", 25)
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_SENDER = os.environ.get("SMTP_SENDER", "医师电子化注册 <noreply@example.cn>")
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+
 
 class TestConfig(Config):
     """Configuration for pytest: a throw-away database, no real limits unless a test asks."""

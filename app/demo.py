@@ -63,9 +63,9 @@ PHYSICIANS = [
 
 # Qualification records with no account yet (to sign up with): name, birth, sequence, county, level, category, cohort
 UNCLAIMED = [
-    ("孙丽", "19980214", "757", "110105", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2026),
-    ("周涛", "19940919", "868", "310104", PracticeLevel.ASSISTANT, Category.DENTAL, 2025),
-    ("吴静", "19990727", "979", "440106", PracticeLevel.PHYSICIAN, Category.PUBLIC_HEALTH, 2026),
+    ("孙丽", "19980214", "758", "110105", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2026),
+    ("周涛", "19940919", "867", "310104", PracticeLevel.ASSISTANT, Category.DENTAL, 2025),
+    ("吴静", "19990727", "978", "440106", PracticeLevel.PHYSICIAN, Category.PUBLIC_HEALTH, 2026),
 ]
 
 

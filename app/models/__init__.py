@@ -2,6 +2,7 @@
 
 from .application import Application, ApplicationEvent
 from .assessment import Assessment
+from .audit import SecurityEvent
 from .codes import ActivationCode, VerificationCode
 from .institution import Department, Institution
 from .message import Message
@@ -26,5 +27,6 @@ __all__ = [
     "Region",
     "RegistrationWindow",
     "RegistryUser",
+    "SecurityEvent",
     "VerificationCode",
 ]

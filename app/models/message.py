@@ -35,3 +35,5 @@ class Message(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A dispatcher claims a row by setting this lease; an expired lease means the worker died.
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,106 @@
+"""Refusals of the account commands: a machine code for the API, a translated message for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from app.domain.errors import RuleViolation
+
+MESSAGES = {
+    # identity (GB 11643) and qualification
+    "id_length": _l("The ID number must have 18 characters (17 digits and a final digit or X)."),
+    "id_region": _l("The first six digits of the ID number are not a known region code. Please check the number."),
+    "id_birth_date": _l("The birth date inside the ID number is not a real date. Please check the number."),
+    "id_checksum": _l("The last character of the ID number does not match; please check it against your ID card."),
+    "name_required": _l("Please enter your name exactly as on your ID card."),
+    "no_qualification": _l(
+        "No qualification record matches this name and ID number. Check both against your "
+        "qualification certificate; if they are right, the exam results may not be imported yet: "
+        "contact the health commission of the province where you took the exam."
+    ),
+    "account_exists": _l(
+        "An account already exists for this ID number. If you forgot the login name or password, use password recovery."
+    ),
+    "not_open_yet": _l(
+        "Accounts for your exam cohort open on %(date)s. Please come back then."
+    ),
+    "consent_required": _l("Please read and accept the privacy notice."),
+    "captcha_wrong": _l("The characters from the picture do not match. Please try again with the new picture."),
+    # contact and credentials
+    "mobile_invalid": _l("Please enter an 11-digit mainland mobile number starting with 13–19."),
+    "email_invalid": _l("Please enter a valid e-mail address, such as name@example.com."),
+    "username_invalid": _l(
+        "The login name must be 4 to 32 letters, digits, underscores or dots, and start with a letter."
+    ),
+    "username_taken": _l("This login name is taken. Please choose another."),
+    "username_is_id": _l("Do not use your ID number or name as the login name."),
+    "password_weak": _l(
+        "Password must be 8 to 64 characters long and contain at least three of: lower-case "
+        "letters, upper-case letters, digits and symbols."
+    ),
+    "password_mismatch": _l("The two passwords differ. Please type the same password twice."),
+    "password_wrong": _l("The current password is wrong."),
+    "phone_taken": _l("This mobile number is already used by another account."),
+    "email_taken": _l("This e-mail address is already used by another account."),
+    "institution_required": _l("Please choose the institution where you will practise."),
+    "institution_military": _l(
+        "Military and armed-police hospitals are not registered here: please contact the military health department."
+    ),
+    # codes
+    "code_cooldown": _l("A code was sent less than a minute ago. Please wait %(seconds)d seconds before asking again."),
+    "code_hourly_cap": _l("Too many codes were sent to this address in the last hour. Please try again later."),
+    "code_missing": _l("No valid code was sent for this. Please ask for a new code."),
+    "code_expired": _l("The code has expired. Please ask for a new code."),
+    "code_used": _l("This code was already used. Please ask for a new code."),
+    "code_locked": _l("Too many wrong attempts: this code no longer works. Please ask for a new code."),
+    "code_wrong": _l("The code is wrong. %(remaining)d attempt(s) left."),
+    "channel_unverified": _l("This contact has not been verified, so no code can be sent to it."),
+    "no_contact": _l("There is no mobile number or e-mail address to send the code to."),
+    # activation
+    "not_waiting_activation": _l("This account is not waiting for activation."),
+    "not_your_institution": _l("This physician chose another institution; only that institution can activate the account."),
+    "activation_missing": _l("No activation code has been issued yet. Please ask your institution to issue one."),
+    "already_active": _l("The account is already active."),
+    "not_verified": _l("Please verify your mobile number or e-mail address first."),
+    # recovery
+    "account_unknown": _l("No account matches. Check the login name, mobile number or e-mail address."),
+}
+
+HTTP_STATUS = {
+    "account_exists": 409,
+    "username_taken": 409,
+    "phone_taken": 409,
+    "email_taken": 409,
+    "code_cooldown": 429,
+    "code_hourly_cap": 429,
+    "not_your_institution": 403,
+}
+
+
+class AccountError(Exception):
+    """A refused account command: ``code`` for machines, ``message`` (translated) for people."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        """Return the translated message, with its parameters filled in."""
+        template = MESSAGES.get(self.code)
+        if template is None:
+            return self.code
+        return str(template) % self.params if self.params else str(template)
+
+    @property
+    def status(self) -> int:
+        """Return the HTTP status the API answers with."""
+        return HTTP_STATUS.get(self.code, 400)
+
+    @classmethod
+    def from_rule(cls, violation: RuleViolation) -> AccountError:
+        """Wrap a domain rule violation."""
+        return cls(violation.code, **violation.params)

@@ -1,0 +1,1 @@
+"""Notifications: every SMS and e-mail is written to the outbox, then delivered by the dispatcher."""
