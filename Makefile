@@ -16,7 +16,7 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	touch $(BIN)/activate
 
 translations: $(BIN)/activate
-	$(BIN)/pybabel compile --use-fuzzy=false -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 db: $(BIN)/activate translations
 	mkdir -p instance
@@ -34,10 +34,11 @@ test: $(BIN)/activate translations
 	$(BIN)/pytest
 
 # The same suite against a real PostgreSQL server started on 127.0.0.1:$(PG_PORT).
+# .ci/postgres installs PostgreSQL (apt) when missing; the cluster is removed afterwards.
 test-pg: $(BIN)/activate translations
 	PG_PORT=$(PG_PORT) PG_DIR=$(PG_DIR) bash .ci/postgres start
 	TEST_DATABASE_URL=postgresql://registry@127.0.0.1:$(PG_PORT)/registry_test $(BIN)/pytest; \
-	  status=$$?; PG_DIR=$(PG_DIR) bash .ci/postgres stop; exit $$status
+	  status=$$?; PG_PORT=$(PG_PORT) PG_DIR=$(PG_DIR) bash .ci/postgres stop; exit $$status
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
@@ -27,14 +28,19 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _database_url(url: str) -> str:
+    """Use the pinned psycopg2 driver for plain postgres:// URLs (SQLAlchemy 2.1 would pick psycopg 3)."""
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg2://", url)
+
+
 class Config:
     """Production-capable defaults; every knob can be set from the environment."""
 
     SECRET_KEY = os.environ.get(
         "SECRET_KEY", "dev-only-secret-key-change-me-in-production-0123456789"
     )
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.db'}"
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.db'}")
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -68,6 +74,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "30 per hour")  # per client address
+    RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "10 per hour")
+
+    # Number of reverse proxies in front of the app (X-Forwarded-For hops to trust); 0 = none.
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
 
     # Cookies (set SESSION_COOKIE_SECURE=1 behind HTTPS)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -103,6 +114,8 @@ class Config:
     NOTIFY_SMS_BACKEND = os.environ.get("NOTIFY_SMS_BACKEND", "log")
     NOTIFY_LOG_FILE = os.environ.get("NOTIFY_LOG_FILE", str(INSTANCE_DIR / "outbox.log"))
     NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 6)
+    NOTIFY_TIMEOUT_SECONDS = _int("NOTIFY_TIMEOUT_SECONDS", 10)
+    NOTIFY_LEASE_SECONDS = _int("NOTIFY_LEASE_SECONDS", 300)  # must exceed the send timeout
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = _int("SMTP_PORT", 25)
     SMTP_USER = os.environ.get("SMTP_USER", "")

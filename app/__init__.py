@@ -6,6 +6,9 @@ import logging
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, migrate
 
@@ -16,6 +19,9 @@ def create_app(config: object | str = "config.Config") -> Flask:
     app.config.from_object(config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO))
 
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind a reverse proxy the limiter must key on the real client, not the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     # CSRF before AppBuilder, so FAB's APIs stay exempt and no GET or form post is unprotected.
@@ -31,10 +37,18 @@ def create_app(config: object | str = "config.Config") -> Flask:
         from app.views import register_views
 
         register_views(appbuilder)
-        appbuilder.post_init()
 
     install_paging_guard(app)
     from app.cli import register_cli
 
     register_cli(app)
     return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    """Make SQLite enforce foreign keys, as PostgreSQL does."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -11,6 +11,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.domain.certificates import LEVEL_DIGIT, compose_qualification_no
 from app.domain.enums import (
     AccountStatus,
     ApplicationStatus,
@@ -36,9 +37,6 @@ from app.models import (
     RegistrationWindow,
 )
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
-
-LEVEL_DIGIT = {PracticeLevel.PHYSICIAN: "1", PracticeLevel.ASSISTANT: "2"}
-CATEGORY_DIGITS = {Category.CLINICAL: "10", Category.TCM: "20", Category.DENTAL: "30", Category.PUBLIC_HEALTH: "40"}
 
 # name, licence number, county, type, grade, auto_activate, military
 INSTITUTIONS = [
@@ -73,11 +71,6 @@ def demo_id_number(county: str, birth: str, sequence: str) -> str:
     """Build a valid 18-character ID number for demo data."""
     first17 = county + birth + sequence
     return first17 + id_check_digit(first17)
-
-
-def qualification_no(cohort: int, province: str, level: PracticeLevel, category: Category, id_number: str) -> str:
-    """Compose a 27-character qualification certificate number."""
-    return f"{cohort}{province[:2]}{LEVEL_DIGIT[level]}{CATEGORY_DIGITS[category]}{id_number}"
 
 
 def _published(cohort: int) -> dt.date:
@@ -129,7 +122,7 @@ def seed_demo(force: bool = False) -> str:
         number = demo_id_number(county, birth, seq)
         inst = institutions[inst_index]
         qualification = Qualification(
-            certificate_no=qualification_no(cohort, inst.region_code, level, category, number),
+            certificate_no=compose_qualification_no(cohort, inst.region_code, level, category, number),
             name=name, id_number=number, level=level, category=category,
             province_code=inst.region_code[:2] + "0000", exam_year=cohort,
             published_on=_published(cohort), issued_on=_published(cohort) + dt.timedelta(days=60),
@@ -152,7 +145,7 @@ def seed_demo(force: bool = False) -> str:
     for name, birth, seq, county, level, category, cohort in UNCLAIMED:
         number = demo_id_number(county, birth, seq)
         db.session.add(Qualification(
-            certificate_no=qualification_no(cohort, county, level, category, number),
+            certificate_no=compose_qualification_no(cohort, county, level, category, number),
             name=name, id_number=number, level=level, category=category,
             province_code=county[:2] + "0000", exam_year=cohort, published_on=_published(cohort),
         ))

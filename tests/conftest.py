@@ -17,7 +17,13 @@ from sqlalchemy import create_engine, text
 import config
 from app import create_app
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def _psycopg2(url: str) -> str:
+    """Pin a bare postgresql:// URL to psycopg2 (SQLAlchemy 2.1 defaults to psycopg 3, not installed)."""
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg2://", url)
+
+
+PG_URL = _psycopg2(os.environ.get("TEST_DATABASE_URL", ""))
 PASSWORD = config.TestConfig.DEMO_PASSWORD
 
 

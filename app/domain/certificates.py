@@ -3,8 +3,18 @@
 import re
 from typing import NamedTuple
 
+from app.domain.enums import Category, PracticeLevel
 from app.domain.errors import RuleViolation
 from app.domain.identity import normalize_id_number
+
+# The level digit and the two category digits inside a qualification certificate number.
+LEVEL_DIGIT: dict[PracticeLevel, str] = {PracticeLevel.PHYSICIAN: "1", PracticeLevel.ASSISTANT: "2"}
+CATEGORY_DIGITS: dict[Category, str] = {
+    Category.CLINICAL: "10",
+    Category.TCM: "20",
+    Category.DENTAL: "30",
+    Category.PUBLIC_HEALTH: "40",
+}
 
 # year 4 + province 2 + level 1 + category 2 + the holder's ID number, whose last char may be X.
 _QUALIFICATION_NO = re.compile(r"(\d{4})(\d{2})(\d)(\d{2})(\d{17}[\dX])", re.ASCII)
@@ -31,6 +41,16 @@ def validate_qualification_certificate_no(
     if id_number is not None and holder != normalize_id_number(id_number):
         raise RuleViolation("qualification_no_mismatch")
     return QualificationNo(int(year), province + "0000", level, category, holder)
+
+
+def compose_qualification_no(
+    year: int, province_code: str, level: PracticeLevel, category: Category, id_number: str
+) -> str:
+    """Compose a 27-character qualification certificate number from its parts."""
+    return (
+        f"{year:04d}{province_code[:2]}{LEVEL_DIGIT[PracticeLevel(level)]}"
+        f"{CATEGORY_DIGITS[Category(category)]}{normalize_id_number(id_number)}"
+    )
 
 
 def validate_practice_certificate_no(no: str) -> str:

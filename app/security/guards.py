@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.domain.enums import RegionLevel
-from app.domain.regions import in_jurisdiction, province_of
+from app.domain.regions import in_jurisdiction, province_of, region_level
 from app.extensions import db
 from app.models import Institution, Physician, Region
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN
@@ -89,6 +89,11 @@ def guard_assessment(item) -> None:
     item.region_code = institution.region_code
 
 
+def _provincial(scope) -> bool:
+    """Tell whether a reviewer's jurisdiction is a whole province (prefectures and counties are not)."""
+    return bool(scope.jurisdiction) and region_level(scope.jurisdiction) == RegionLevel.PROVINCE
+
+
 def guard_window(item) -> None:
     """Refuse a window for a province outside the jurisdiction, or one that closes before it opens."""
     code = item.province.code if item.province else item.province_code
@@ -96,10 +101,10 @@ def guard_window(item) -> None:
     allowed = scope.role == ADMIN or (
         scope.role == COMMISSION_REVIEWER
         and code is not None
-        and (scope.bounds is None or province_of(scope.jurisdiction) == code)
+        and (scope.bounds is None or (_provincial(scope) and province_of(scope.jurisdiction) == code))
     )
     if not allowed:
-        raise ScopeViolation(_l("You may only set windows for your own province."))
+        raise ScopeViolation(_l("Only the provincial or national health commission sets the windows of a province."))
     if item.opens_on and item.closes_on and item.opens_on > item.closes_on:
         raise ScopeViolation(_l("The window must open before it closes."))
 
@@ -109,8 +114,8 @@ def guard_scope_entry(item) -> None:
     scope = current_scope()
     if scope.role == ADMIN or (scope.role == COMMISSION_REVIEWER and scope.bounds is None):
         return
-    if scope.role != COMMISSION_REVIEWER:
-        raise ScopeViolation(_l("You may not change the scope dictionary."))
+    if scope.role != COMMISSION_REVIEWER or not _provincial(scope):
+        raise ScopeViolation(_l("Only the provincial or national health commission changes the scope dictionary."))
     province = province_of(scope.jurisdiction)
     if item.province_code not in (None, province) or (item.id and item.province_code is None):
         raise ScopeViolation(_l("You may only change the extra scopes of your own province."))

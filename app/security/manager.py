@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, flash, redirect
+from flask import current_app, flash, has_request_context, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms.validators import Optional, Regexp
 
-from app.models import RegistryUser
+from app.domain.regions import known_region_codes
+from app.models import Physician, RegistryUser, SecurityEvent
+from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,22 @@ class RegistryUserView(UserDBModelView):
         ),
     }
     base_order = ("id", "asc")
+    validators_columns = {
+        **UserDBModelView.validators_columns,
+        "jurisdiction_code": [Optional(), Regexp(r"^\d{6}$", message=_l("Six digits, e.g. 110000; 000000 for national."))],
+    }
+
+    def pre_add(self, item):
+        """Refuse a reviewer without a jurisdiction or an institution admin without an institution."""
+        names = {role.name for role in item.roles}
+        if COMMISSION_REVIEWER in names:
+            code = item.jurisdiction_code or ""
+            if code != "000000" and code not in known_region_codes():
+                raise ValueError(_l("A commission reviewer needs a known region code as jurisdiction (000000 for national)."))
+        if INSTITUTION_ADMIN in names and item.institution is None:
+            raise ValueError(_l("An institution admin needs an institution."))
+
+    pre_update = pre_add
 
     @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
     def unlock(self, items):
@@ -49,11 +70,18 @@ class RegistryUserView(UserDBModelView):
         return redirect(self.get_redirect())
 
 
+class RegistryAuthDBView(AuthDBView):
+    """FAB's login, with our page: links to sign-up and recovery, the lockout rule explained."""
+
+    login_template = "security/login.html"
+
+
 class RegistrySecurityManager(SecurityManager):
     """Security manager of the registry."""
 
     user_model = RegistryUser
     userdbmodelview = RegistryUserView
+    authdbview = RegistryAuthDBView
 
     def is_locked(self, user) -> bool:
         """Tell whether too many failed logins have locked the account."""
@@ -66,9 +94,38 @@ class RegistrySecurityManager(SecurityManager):
         self.update_user(user)
         log.info("security: account unlocked: %s", user.username)
 
+    def get_user_by_id(self, pk):
+        """Load the user with its roles and groups in one statement (run on every request)."""
+        statement = (
+            select(self.user_model)
+            .where(self.user_model.id == pk)
+            .options(joinedload(self.user_model.roles), joinedload(self.user_model.groups))
+        )
+        return self.session.scalars(statement).unique().first()
+
+    def on_user_login(self, user) -> None:
+        """Write the login to the security audit log."""
+        self._audit("login", user)
+
+    def on_user_login_failed(self, user) -> None:
+        """Write the failed login to the security audit log."""
+        self._audit("login_failed", user)
+
+    def _audit(self, event: str, user) -> None:
+        physician = self.session.scalars(select(Physician).where(Physician.user_id == user.id)).first()
+        self.session.add(SecurityEvent(
+            event=event, user_id=user.id, physician_id=physician.id if physician else None,
+            institution_id=physician.institution_id if physician else user.institution_id,
+            region_code=physician.region_code if physician else None,
+            ip=request.remote_addr if has_request_context() else None,
+        ))
+        self.session.commit()
+
     def auth_user_db(self, username, password):
         """Authenticate, refusing locked accounts even with the right password."""
-        user = self.find_user(username=username) if username else None
+        # FAB also accepts the e-mail address as login name: look the account up the same way,
+        # or a locked account could still log in with its e-mail address.
+        user = (self.find_user(username=username) or self.find_user(email=username)) if username else None
         if user is not None and self.is_locked(user):
             log.warning("security: login refused, account locked: %s", username)
             self.update_user_auth_stat(user, False)

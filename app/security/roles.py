@@ -22,16 +22,19 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^(RegionView|QualificationView|RegistrationView|FilingView|ApplicationView)$", READ_EXPORT),
         (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
         (r"^(WindowView|ScopeView)$", MANAGE),
+        (r"^SecurityEventView$", READ_EXPORT),
         (r"^PhysicianView$", READ_EXPORT),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
-        (r"^(Reference|Institutions|Physicians|Applications)$", r"^menu_access$"),
+        (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),
     ],
     INSTITUTION_ADMIN: [
         (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|menu_access)$"),
         (r"^MyDepartmentView$", MANAGE),
+        (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),
+        (r"^SecurityEventView$", READ_EXPORT),
         (r"^MyPhysicianView$", READ_EXPORT),
         (r"^MyAssessmentView$", r"^(can_list|can_show|can_add|can_edit|can_export|menu_access)$"),
-        (r"^MyInstitution$", r"^menu_access$"),
+        (r"^(MyInstitution|Audit)$", r"^menu_access$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
     ],
     PHYSICIAN: [
@@ -42,9 +45,11 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
 }
 
 # Every role may read and edit its own FAB user info and reset its own password.
+# FAB names the user screen's permissions after its class: ours is RegistryUserView (the
+# userinfo page and its two buttons); the forms behind the buttons are separate views.
 SELF_SERVICE = [
-    (r"^(UserDBModelView|UserInfoEditView)$", r"^(can_userinfo|userinfoedit|can_this_form_get|can_this_form_post)$"),
-    (r"^ResetMyPasswordView$", r"^(can_this_form_get|can_this_form_post)$"),
+    (r"^RegistryUserView$", r"^(can_userinfo|userinfoedit|resetmypassword)$"),
+    (r"^(UserInfoEditView|ResetMyPasswordView)$", r"^(can_this_form_get|can_this_form_post)$"),
 ]
 for _role in (COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN):
     ROLE_MATRIX[_role].extend(SELF_SERVICE)

@@ -15,6 +15,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import and_, false, or_, select
 
 from app.domain.enums import FilingStatus
+from app.domain.errors import RuleViolation
 from app.domain.regions import jurisdiction_bounds, province_of
 from app.extensions import db
 from app.models import (
@@ -29,6 +30,7 @@ from app.models import (
     Qualification,
     RegistrationWindow,
     RegistryUser,
+    SecurityEvent,
 )
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
 
@@ -39,7 +41,7 @@ class Scope:
 
     role: str | None
     institution_id: int | None = None
-    jurisdiction: str | None = None  # region code; None or 000000 means national
+    jurisdiction: str | None = None  # region code; 000000 means national
     physician_id: int | None = None
 
     @property
@@ -56,7 +58,16 @@ def scope_for(user) -> Scope:
     if ADMIN in names:
         return Scope(role=ADMIN)
     if COMMISSION_REVIEWER in names:
-        return Scope(role=COMMISSION_REVIEWER, jurisdiction=user.jurisdiction_code)
+        # Fail closed: a reviewer account without a (valid) jurisdiction sees nothing, rather
+        # than everything ("national" must be said explicitly, with 000000).
+        code = (user.jurisdiction_code or "").strip()
+        try:
+            jurisdiction_bounds(code)
+        except RuleViolation:
+            code = ""
+        if not code:
+            return Scope(role=None)
+        return Scope(role=COMMISSION_REVIEWER, jurisdiction=code)
     if INSTITUTION_ADMIN in names:
         return Scope(role=INSTITUTION_ADMIN, institution_id=user.institution_id)
     if PHYSICIAN in names:
@@ -93,7 +104,7 @@ def _active_filing_registrations(institution_id: int):
 
 
 def _reviewer(model, s: Scope):
-    if model in (Institution, Physician, PracticeRegistration, Application, Assessment):
+    if model in (Institution, Physician, PracticeRegistration, Application, Assessment, SecurityEvent):
         return _in_region(model.region_code, s)
     if model in (Department, Filing, RegistryUser):
         subquery = _institutions_in_region(s)
@@ -117,7 +128,7 @@ def _institution_admin(model, s: Scope):
         return false()
     if model is Institution:
         return Institution.id == inst
-    if model in (Department, Application, Assessment):
+    if model in (Department, Application, Assessment, SecurityEvent):
         return model.institution_id == inst
     if model is PracticeRegistration:
         return or_(
@@ -145,7 +156,7 @@ def _physician(model, s: Scope):
         return false()
     if model is Physician:
         return Physician.id == own
-    if model in (PracticeRegistration, Application, Assessment):
+    if model in (PracticeRegistration, Application, Assessment, SecurityEvent):
         return model.physician_id == own
     if model is Filing:
         return Filing.registration_id.in_(

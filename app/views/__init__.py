@@ -6,6 +6,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.views import commission as c
 from app.views import institution as i
+from app.views.account import register_account_views
+from app.views.activation import ActivationQueueView
+from app.views.audit import SecurityEventView
 from app.views.physician import PhysicianHomeView
 from app.views.staff import InstitutionAdminView
 
@@ -18,6 +21,7 @@ def register_views(appbuilder) -> None:
     doc = {"category": "Physicians", "category_label": _l("Physicians"), "category_icon": "fa-user-md"}
     app_ = {"category": "Applications", "category_label": _l("Registration"), "category_icon": "fa-file-text-o"}
     mine = {"category": "MyInstitution", "category_label": _l("My institution"), "category_icon": "fa-hospital-o"}
+    audit = {"category": "Audit", "category_label": _l("Audit"), "category_icon": "fa-shield"}
 
     add(c.InstitutionView, "InstitutionView", label=_l("Medical institutions"), icon="fa-hospital-o", **org)
     add(c.DepartmentView, "DepartmentView", label=_l("Departments"), icon="fa-sitemap", **org)
@@ -36,9 +40,12 @@ def register_views(appbuilder) -> None:
     add(i.MyDepartmentView, "MyDepartmentView", label=_l("Departments"), icon="fa-sitemap", **mine)
     add(i.MyPhysicianView, "MyPhysicianView", label=_l("Our physicians"), icon="fa-user-md", **mine)
     add(i.MyAssessmentView, "MyAssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **mine)
+    add(ActivationQueueView, "ActivationQueueView", label=_l("Activation queue"), icon="fa-key", **mine)
+    add(SecurityEventView, "SecurityEventView", label=_l("Security audit log"), icon="fa-shield", **audit)
 
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
 
     from app.api import register_apis
 
     register_apis(appbuilder)
+    register_account_views(appbuilder)

@@ -65,6 +65,7 @@ class ScopedModelView(SafeFormsMixin, ModelView):
 
     base_filters = SCOPE_FILTER
     base_order = ("id", "desc")
+    list_template = "scoped_list.html"
     page_size = 25
     export_columns: list[str] = []
     export_limit = 50_000
@@ -74,7 +75,11 @@ class ScopedModelView(SafeFormsMixin, ModelView):
     def _init_properties(self):
         super()._init_properties()
         for column, filters in self.search_filters_override.items():
-            self._filters._search_filters[column] = [f(column, self.datamodel) for f in filters]
+            instances = [f(column, self.datamodel) for f in filters]
+            # The search widget lists _search_filters, but request args (_flt_<i>_<column>) are
+            # looked up in _all_filters: replace both, or the form and the query disagree.
+            self._filters._search_filters[column] = instances
+            self._filters._all_filters[column] = instances
 
     def _init_forms(self):
         super()._init_forms()
@@ -158,6 +163,17 @@ class ScopedModelView(SafeFormsMixin, ModelView):
         """Refuse FAB's unscoped file download: no screen of ours stores files this way."""
         abort(404)
 
+    def render_template(self, template, **kwargs):
+        """Render with the export button shown only to users allowed to export."""
+        if template == self.list_template:
+            kwargs.setdefault(
+                "can_export",
+                "can_export" in self.base_permissions
+                and self.appbuilder.sm.has_access("can_export", self.class_permission_name),
+            )
+            kwargs.setdefault("view_endpoint", self.endpoint)
+        return super().render_template(template, **kwargs)
+
     def _get_scoped_or_404(self, pk):
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
         if item is None:
@@ -169,22 +185,23 @@ class ScopedModelView(SafeFormsMixin, ModelView):
         """Run an action on one row, refetched through the row scope."""
         if request.method == "GET":
             abort(405)
-        permission_name = self.get_action_permission_name(name)
-        if not self.appbuilder.sm.has_access(permission_name, self.class_permission_name):
-            abort(403)
-        handler = self.actions.get(name) or abort(404)
-        return handler.func(self._get_scoped_or_404(pk))
+        return self._permitted_action(name).func(self._get_scoped_or_404(pk))
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
         """Run an action on several rows, each refetched through the row scope."""
-        name = request.form.get("action", "")
-        permission_name = self.get_action_permission_name(name)
-        if not self.appbuilder.sm.has_access(permission_name, self.class_permission_name):
-            abort(403)
-        handler = self.actions.get(name) or abort(404)
+        handler = self._permitted_action(request.form.get("action", ""))
         items = [self._get_scoped_or_404(pk) for pk in request.form.getlist("rowid")]
         return handler.func(items)
+
+    def _permitted_action(self, name: str):
+        """Return the named action, or answer 404 (unknown) / 403 (not allowed)."""
+        handler = self.actions.get(name)
+        if handler is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            abort(403)
+        return handler
 
     def export_rows(self, items):
         """Yield one list of cell values per exported row (masked where the list masks)."""

@@ -148,7 +148,7 @@ class QualificationView(ReadOnlyMixin, ScopedModelView):
         "province", "exam_year", "published_on", "issued_on",
     ]
     search_columns = ["certificate_no", "name", "id_number", "level", "category", "exam_year"]
-    label_columns = {**COLUMN_LABELS, "province.name": _l("Province")}
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "province.name": _l("Province")}
     formatters_columns = {
         "level": formatter(PracticeLevel),
         "category": formatter(Category),
@@ -170,7 +170,7 @@ class PhysicianView(ReadOnlyMixin, ScopedModelView):
     ]
     export_columns = ["name", "id_number_masked", "gender", "status", "institution.name", "region.name"]
     search_columns = ["name", "id_number", "status", "region_code"]
-    label_columns = {**COLUMN_LABELS, "region.name": _l("Region")}
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "region.name": _l("Region")}
     formatters_columns = {
         "gender": formatter(Gender),
         "status": formatter(AccountStatus),

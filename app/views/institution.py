@@ -68,7 +68,7 @@ class MyPhysicianView(ReadOnlyMixin, ScopedModelView):
     export_columns = ["name", "id_number_masked", "gender", "phone_masked", "status", "department.name"]
     search_columns = ["name", "id_number", "status", "department"]
     search_form_query_rel_fields = {"department": [["institution_id", FilterEqualFunction, _own_institution_id]]}
-    label_columns = {**COLUMN_LABELS, "department.name": _l("Department")}
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "department.name": _l("Department")}
     formatters_columns = {"gender": formatter(Gender), "status": formatter(AccountStatus)}
     search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
 

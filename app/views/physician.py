@@ -1,17 +1,30 @@
-"""The physician's own pages (个人中心)."""
+"""The physician's own pages (个人中心) and security settings."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import flash, g, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accounts import recovery
+from app.accounts.errors import MESSAGES, AccountError
 from app.domain import enums
+from app.domain.enums import Channel
+from app.domain.masking import mask_email, mask_phone
 from app.extensions import db
 from app.labels import label_of
 from app.models import Assessment, Physician, PracticeRegistration, Qualification
 from app.security.scope import current_scope, scoped
+from app.views.account import next_step_endpoint
+
+CONTACT_KEY = "contact_change"
+
+
+def _own_physician() -> Physician | None:
+    scope = current_scope()
+    return db.session.get(Physician, scope.physician_id) if scope.physician_id else None
 
 
 class PhysicianHomeView(BaseView):
@@ -19,13 +32,16 @@ class PhysicianHomeView(BaseView):
 
     route_base = "/me"
     default_view = "index"
+    # Every page here is the physician's own: one permission (can_index) covers them all.
+    method_permission_name = {
+        "security": "index", "change_password": "index", "change_contact": "index", "confirm_contact": "index",
+    }
 
     @expose("/")
     @has_access
     def index(self):
         """Show the physician's own records, and nothing of anybody else's."""
-        scope = current_scope()
-        physician = db.session.get(Physician, scope.physician_id) if scope.physician_id else None
+        physician = _own_physician()
         qualifications = db.session.scalars(
             scoped(select(Qualification), Qualification).order_by(Qualification.exam_year)
         ).all()
@@ -42,6 +58,72 @@ class PhysicianHomeView(BaseView):
             qualifications=qualifications,
             registrations=registrations,
             assessments=assessments,
+            next_step=next_step_endpoint(physician),
+            mask_phone=mask_phone,
+            mask_email=mask_email,
             label_of=label_of,
             enums=enums,
         )
+
+    @expose("/security/")
+    @has_access
+    def security(self):
+        """Show the verified contacts and the forms to change password, phone and e-mail."""
+        physician = _own_physician()
+        if physician is None:
+            return redirect(url_for("PhysicianHomeView.index"))
+        return self.render_template(
+            "account/security.html", physician=physician, pending=session.get(CONTACT_KEY),
+            mask_phone=mask_phone, mask_email=mask_email, complexity=MESSAGES["password_weak"],
+        )
+
+    def _run(self, command, success: str, **kwargs):
+        """Call a recovery command for the own profile; flash its refusal or ``success``."""
+        physician = _own_physician()
+        if physician is None:
+            return None
+        try:
+            result = command(physician, ip=request.remote_addr, **kwargs)
+        except AccountError as refusal:
+            flash(refusal.message, "danger")
+            return None
+        flash(success, "success")
+        return result or True
+
+    @expose("/security/password", methods=["POST"])
+    @has_access
+    def change_password(self):
+        """Change the password; the current one is required."""
+        form = request.form
+        self._run(recovery.change_password, _("Your password was changed."),
+                  old=form.get("old", ""), password=form.get("password", ""), password2=form.get("password2", ""))
+        return redirect(url_for("PhysicianHomeView.security"))
+
+    @expose("/security/contact", methods=["POST"])
+    @has_access
+    def change_contact(self):
+        """Send a code to the new phone or e-mail."""
+        channel = Channel.EMAIL.value if request.form.get("channel") == Channel.EMAIL else Channel.SMS.value
+        value = request.form.get("value", "").strip()
+        masked = mask_phone(value) if channel == Channel.SMS else mask_email(value)
+        target = self._run(recovery.start_contact_change, _("We sent a code to %(target)s.", target=masked),
+                           channel=channel, value=value)
+        if target:
+            session[CONTACT_KEY] = {"channel": channel, "value": target}
+        return redirect(url_for("PhysicianHomeView.security"))
+
+    @expose("/security/contact/confirm", methods=["POST"])
+    @has_access
+    def confirm_contact(self):
+        """Confirm the new phone or e-mail with the code sent to it."""
+        pending = session.get(CONTACT_KEY)
+        if not pending:
+            return redirect(url_for("PhysicianHomeView.security"))
+        if request.form.get("action") == "cancel":
+            session.pop(CONTACT_KEY, None)
+            return redirect(url_for("PhysicianHomeView.security"))
+        done = self._run(recovery.confirm_contact_change, _("Your contact details were updated."),
+                         channel=pending["channel"], value=pending["value"], code=request.form.get("code", ""))
+        if done:
+            session.pop(CONTACT_KEY, None)
+        return redirect(url_for("PhysicianHomeView.security"))

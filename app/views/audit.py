@@ -1,0 +1,175 @@
+"""安全审计日志: the browsable security audit log (SPEC §8), read-only, inside the row scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil import parser
+from flask_appbuilder.fieldwidgets import DatePickerWidget
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import format_datetime, get_timezone
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import DateField, SelectField, StringField
+
+from app.extensions import db
+from app.models import Physician, RegistryUser, SecurityEvent
+from app.views.base import ReadOnlyMixin, ScopedModelView
+
+EVENT_LABELS = {
+    "account_created": _l("Account created"),
+    "contact_verified": _l("Contact verified"),
+    "activation_code_issued": _l("Activation code issued"),
+    "activation_code_revoked": _l("Activation code revoked"),
+    "account_activated": _l("Account activated"),
+    "activation_failed": _l("Wrong activation code"),
+    "recovery_code_sent": _l("Password recovery code sent"),
+    "password_reset": _l("Password reset"),
+    "password_changed": _l("Password changed"),
+    "password_change_failed": _l("Password change failed"),
+    "contact_change_started": _l("Contact change started"),
+    "contact_changed": _l("Contact changed"),
+    "login": _l("Login"),
+    "login_failed": _l("Login failed"),
+}
+
+# The short values the commands store in ``detail``.
+DETAIL_LABELS = {
+    "sms": _l("SMS"),
+    "email": _l("E-mail"),
+    "code": _l("With activation code"),
+    "auto": _l("Automatic activation"),
+}
+
+EXPORT_CHUNK = 500
+
+
+def event_label(value: str | None) -> str:
+    """Return the translated label of a stored event name (the name itself if unknown)."""
+    if not value:
+        return ""
+    label = EVENT_LABELS.get(value)
+    return str(label) if label is not None else value
+
+
+def detail_label(value: str | None) -> str:
+    """Return the translated label of a known detail value, or the detail as stored."""
+    if not value:
+        return ""
+    label = DETAIL_LABELS.get(value)
+    return str(label) if label is not None else value
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """Show a stored (naive UTC) time in the user's time zone."""
+    return format_datetime(value, "yyyy-MM-dd HH:mm:ss") if value else ""
+
+
+def _utc_start_of_local_day(value) -> dt.datetime | None:
+    """Return the UTC instant at which the given local calendar day starts (None if unreadable)."""
+    try:
+        day = value if isinstance(value, dt.date) else parser.parse(str(value)).date()
+    except (ValueError, OverflowError):
+        return None
+    start = dt.datetime.combine(day, dt.time(), tzinfo=get_timezone())
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+class FilterOnOrAfter(BaseFilter):
+    """Events on or after a local calendar day."""
+
+    name = _l("From")
+    arg_name = "from"
+
+    def apply(self, query, value):
+        """Keep events from the start of the day ``value`` (user's time zone)."""
+        start = _utc_start_of_local_day(value)
+        return query if start is None else query.filter(SecurityEvent.created_at >= start)
+
+
+class FilterBeforeDay(BaseFilter):
+    """Events before a local calendar day."""
+
+    name = _l("Before")
+    arg_name = "before"
+
+    def apply(self, query, value):
+        """Keep events before the start of the day ``value`` (user's time zone)."""
+        start = _utc_start_of_local_day(value)
+        return query if start is None else query.filter(SecurityEvent.created_at < start)
+
+
+class FilterPhysicianName(BaseFilter):
+    """Events of physicians whose name starts with the value (served by the name index)."""
+
+    name = _l("Starts with")
+    arg_name = "pname"
+
+    def apply(self, query, value):
+        """Keep events of physicians whose name starts with ``value``."""
+        escaped = str(value).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        if not escaped:
+            return query
+        names = select(Physician.id).where(Physician.name.like(escaped + "%", escape="\\"))
+        return query.filter(SecurityEvent.physician_id.in_(names))
+
+
+class SecurityEventView(ReadOnlyMixin, ScopedModelView):
+    """Security events in the user's scope, newest first; list, show and CSV export only."""
+
+    datamodel = SQLAInterface(SecurityEvent)
+    list_title = show_title = _l("Security audit log")
+    base_order = ("created_at", "desc")
+    list_columns = ["created_at", "event", "physician.name", "user.username", "actor.username", "ip", "detail"]
+    show_columns = list_columns
+    order_columns = ["created_at", "event"]
+    search_columns = ["event", "created_at", "physician"]
+    search_filters_override = {
+        "event": [FilterEqual],
+        "physician": [FilterPhysicianName],
+        "created_at": [FilterOnOrAfter, FilterBeforeDay],
+    }
+    search_form_extra_fields = {
+        "created_at": DateField(_l("Time"), widget=DatePickerWidget()),
+        "event": SelectField(_l("Event"), choices=list(EVENT_LABELS.items())),
+        "physician": StringField(_l("Physician")),
+    }
+    label_columns = {
+        "created_at": _l("Time"),
+        "event": _l("Event"),
+        "physician": _l("Physician"),
+        "physician.name": _l("Physician"),
+        "user.username": _l("Account"),
+        "actor.username": _l("Done by"),
+        "ip": _l("IP address"),
+        "detail": _l("Detail"),
+    }
+    formatters_columns = {"created_at": local_time, "event": event_label, "detail": detail_label}
+
+    def export_rows(self, items):
+        """Export with translated event names, loading the related people in a few batches."""
+        loaded = _preload(items)  # held so the identity map (weak references) keeps the rows
+        time_at = self.list_columns.index("created_at")
+        event_at, detail_at = self.list_columns.index("event"), self.list_columns.index("detail")
+        for item, row in zip(items, super().export_rows(items), strict=True):
+            row[time_at] = local_time(item.created_at)
+            row[event_at] = event_label(row[event_at])
+            row[detail_at] = detail_label(row[detail_at])
+            yield row
+        del loaded
+
+
+def _preload(items: list[SecurityEvent]) -> list:
+    """Load the physicians and users of the events so each row's lookup hits the identity map."""
+    loaded: list = []
+    for model, keys in (
+        (Physician, {item.physician_id for item in items}),
+        (RegistryUser, {i.user_id for i in items} | {i.actor_id for i in items}),
+    ):
+        keys = sorted(k for k in keys if k is not None)
+        for start in range(0, len(keys), EXPORT_CHUNK):
+            chunk = keys[start : start + EXPORT_CHUNK]
+            loaded.extend(db.session.scalars(select(model).where(model.id.in_(chunk))))
+    return loaded

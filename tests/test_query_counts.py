@@ -1,0 +1,169 @@
+"""List pages issue a small, constant number of SQL statements and survive malformed paging."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import event, insert, select
+
+from app.domain.identity import id_check_digit
+from app.extensions import db
+from app.models import Institution, Physician
+
+# user (3 statements: user, roles, groups, loaded by Flask-Login) + count + one joined SELECT,
+# and for the institution list the department choices of its search form.
+MAX_STATEMENTS = 6
+COMMISSION_LIST = "/physicianview/list/"
+INSTITUTION_LIST = "/myphysicianview/list/"
+ROW_LINK = re.compile(r'href="/(?:my)?physicianview/show/\d+"')
+
+
+@contextmanager
+def counted(app):
+    """Collect the SQL statements run on the app's engine inside the block."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_for(app, client, url: str) -> list[str]:
+    """GET ``url`` once to warm up, then return the statements of a second GET."""
+    assert client.get(url).status_code == 200
+    with counted(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return statements
+
+
+def add_physicians(app, count: int) -> None:
+    """Insert ``count`` physicians at 北京朝阳示范医院 (in every test user's scope)."""
+    with app.app_context():
+        inst = db.session.scalar(select(Institution).where(Institution.license_no == "PDY00001011010511A1001"))
+        first = (db.session.scalar(select(Physician.id).order_by(Physician.id.desc()).limit(1)) or 0) + 1
+        rows = []
+        for n in range(count):
+            first17 = f"110105{dt.date(1980, 1, 1) + dt.timedelta(days=n):%Y%m%d}{n % 1000:03d}"
+            rows.append({
+                "id": first + n, "name": f"测试{n}", "id_type": "resident",
+                "id_number": first17 + id_check_digit(first17), "status": "active",
+                "institution_id": inst.id, "region_code": inst.region_code,
+                "phone_verified": True, "email_verified": False,
+            })
+        db.session.execute(insert(Physician), rows)
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("username", "url"),
+    [("reviewer_11", COMMISSION_LIST), ("reviewer", COMMISSION_LIST), ("inst_admin", INSTITUTION_LIST)],
+)
+def test_list_statement_count_is_small_and_independent_of_rows(app, as_user, username, url):
+    client = as_user(username)
+    before = statements_for(app, client, url)
+    rows_before = len(ROW_LINK.findall(client.get(url).get_data(as_text=True)))
+
+    add_physicians(app, 200)
+    after = statements_for(app, client, url)
+    rows_after = len(ROW_LINK.findall(client.get(url).get_data(as_text=True)))
+
+    assert rows_after == 25 > rows_before  # the page really shows more rows now
+    assert len(before) <= MAX_STATEMENTS, before
+    assert len(after) == len(before), after  # no statement per row (no N+1)
+
+
+def test_statement_count_does_not_depend_on_menu_size(app, client):
+    from tests.conftest import login
+
+    counts = {}
+    for username in ("reviewer", "admin"):  # admin sees every menu entry, the reviewer a few
+        client.get("/logout/")
+        assert login(client, username).status_code == 302
+        counts[username] = len(statements_for(app, client, COMMISSION_LIST))
+    assert counts["admin"] == counts["reviewer"] <= MAX_STATEMENTS
+
+
+def test_list_joins_related_columns_instead_of_lazy_loading(app, as_user):
+    client = as_user("reviewer")
+    statements = statements_for(app, client, COMMISSION_LIST)
+    listing = [s for s in statements if "FROM physician" in s and "count(" not in s.lower()]
+    assert len(listing) == 1
+    assert "JOIN institution" in listing[0] and "JOIN region" in listing[0]
+    assert not any(s.lstrip().startswith("SELECT institution.") for s in statements)
+
+
+@pytest.mark.parametrize(
+    ("argument", "expected"),
+    [
+        ("page_PhysicianView=abc", {}),
+        ("page_PhysicianView=-1", {}),
+        ("psize_PhysicianView=100000", {"psize_PhysicianView": ["100"]}),
+        ("psize_PhysicianView=0", {"psize_PhysicianView": ["1"]}),
+        ("psize_PhysicianView=x&_flt_0_name=张", {"_flt_0_name": ["张"]}),
+    ],
+)
+def test_malformed_paging_redirects_to_a_valid_page(as_user, argument, expected):
+    client = as_user("reviewer")
+    response = client.get(f"{COMMISSION_LIST}?{argument}")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == COMMISSION_LIST
+    assert parse_qs(location.query) == expected
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_page_size_is_capped_at_max_page_size(app, as_user):
+    app.config["MAX_PAGE_SIZE"] = 10
+    add_physicians(app, 30)
+    client = as_user("reviewer")
+
+    response = client.get(f"{COMMISSION_LIST}?psize_PhysicianView=50")
+    assert response.status_code == 302
+    assert parse_qs(urlsplit(response.headers["Location"]).query) == {"psize_PhysicianView": ["10"]}
+
+    body = client.get(f"{COMMISSION_LIST}?psize_PhysicianView=10").get_data(as_text=True)
+    assert len(ROW_LINK.findall(body)) == 10
+
+
+def test_page_size_cap_holds_without_the_redirect(app, as_user):
+    """The list itself never selects more than MAX_PAGE_SIZE rows, whatever view sets page_size."""
+    from app.views.commission import PhysicianView
+
+    add_physicians(app, 30)
+    client = as_user("reviewer")
+    view = next(v for v in app.appbuilder.baseviews if isinstance(v, PhysicianView))
+    original = view.page_size
+    app.config["MAX_PAGE_SIZE"] = 5
+    try:
+        view.page_size = 1000
+        body = client.get(COMMISSION_LIST).get_data(as_text=True)
+    finally:
+        view.page_size = original
+    assert len(ROW_LINK.findall(body)) == 5
+
+
+@pytest.mark.parametrize(
+    ("argument", "expected", "unwanted"),
+    [
+        ("_flt_0_id_number=110105199003121015", "physician.id_number = ", "lower("),
+        ("_flt_0_name=张", "physician.name LIKE ", "lower("),
+    ],
+)
+def test_search_arguments_use_the_indexable_filters(app, as_user, argument, expected, unwanted):
+    """``_flt_0_<column>`` picks our index-friendly filter, not FAB's lower(...) LIKE default."""
+    client = as_user("reviewer")
+    statements = statements_for(app, client, f"{COMMISSION_LIST}?{argument}")
+    listing = [s for s in statements if "FROM physician" in s]
+    assert listing and all(expected in s and unwanted not in s for s in listing), listing
