@@ -94,6 +94,8 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "RegistryAuthDBView": PUBLIC,
     "SecurityApi": PUBLIC,
     "SignupView": PUBLIC,
+    "AccountApi": {P: {"can_self_service"}},
+    "AccountPublicApi": PUBLIC,
     "RecoveryView": PUBLIC,
 }
 
@@ -291,6 +293,7 @@ def _api_collections(app):
                 and rule.rule.startswith("/api/")
                 and "GET" in rule.methods
                 and not rule.arguments - {"version"}
+                and "can_get" in (view.base_permissions or [])
             ):
                 yield view, rule.rule.replace("<version>", "v1")
 

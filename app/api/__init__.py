@@ -61,3 +61,6 @@ def register_apis(appbuilder) -> None:
     """Add the REST APIs."""
     for api in (PhysicianApi, InstitutionApi, RegistrationApi, ApplicationApi):
         appbuilder.add_api(api)
+    from app.api.account import register_account_apis
+
+    register_account_apis(appbuilder)

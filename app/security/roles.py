@@ -41,6 +41,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^PhysicianHomeView$", r"^(can_index|menu_access)$"),
         (r"^MyHome$", r"^menu_access$"),
         (r"^(PhysicianApi|RegistrationApi|ApplicationApi)$", API_READ),
+        (r"^AccountApi$", r"^can_self_service$"),
     ],
 }
 
