@@ -8,8 +8,8 @@ from flask_babel import format_datetime
 from sqlalchemy import select
 
 from app.accounts import audit
-from app.accounts.codes import MAX_ATTEMPTS, codes_match, hash_code, new_code
-from app.accounts.errors import AccountError
+from app.accounts.codes import consume, hash_code, new_code
+from app.accounts.errors import AccountError, command
 from app.domain.enums import AccountStatus, Channel
 from app.extensions import db
 from app.models import ActivationCode, Physician
@@ -37,6 +37,7 @@ def _revoke_open_codes(physician_id: int, now: dt.datetime) -> None:
         row.revoked_at = now
 
 
+@command
 def issue_activation_codes(institution_id: int, physician_ids: list[int], channel: str,
                            issued_by_id: int | None = None, ip: str | None = None) -> list[ActivationCode]:
     """Issue (or re-issue) codes to physicians waiting for this institution; all or nothing."""
@@ -65,6 +66,7 @@ def issue_activation_codes(institution_id: int, physician_ids: list[int], channe
     return issued
 
 
+@command
 def revoke_activation_codes(institution_id: int, physician_ids: list[int], actor_id: int | None = None) -> int:
     """Revoke the open activation codes of physicians of this institution; return how many."""
     now = utcnow()
@@ -86,6 +88,7 @@ def revoke_activation_codes(institution_id: int, physician_ids: list[int], actor
     return count
 
 
+@command
 def activate(physician: Physician, code: str, ip: str | None = None) -> Physician:
     """The physician enters the institution's code: single use, 72 h, 5 wrong attempts."""
     if physician.status == AccountStatus.ACTIVE:
@@ -104,19 +107,8 @@ def activate(physician: Physician, code: str, ip: str | None = None) -> Physicia
     ).first()
     if row is None:
         raise AccountError("activation_missing")
-    if row.used_at is not None:
-        raise AccountError("code_used")
-    if row.expires_at <= now:
-        raise AccountError("code_expired")
-    if row.attempts >= MAX_ATTEMPTS:
-        raise AccountError("code_locked")
-    if not codes_match(row.code_hash, code, "activation", str(physician.id)):
-        row.attempts += 1
-        audit.record("activation_failed", physician=physician, ip=ip)
-        db.session.commit()
-        remaining = MAX_ATTEMPTS - row.attempts
-        raise AccountError("code_locked" if remaining <= 0 else "code_wrong", remaining=remaining)
-    row.used_at = now
+    consume(row, code, ("activation", str(physician.id)), now,
+            on_wrong=lambda: audit.record("activation_failed", physician=physician, ip=ip))
     physician.status = AccountStatus.ACTIVE
     physician.activated_at = now
     audit.record("account_activated", physician=physician, ip=ip, detail="code")

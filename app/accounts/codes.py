@@ -79,16 +79,23 @@ def check_verification_code(target: str, purpose: str, code: str,
     ).first()
     if row is None:
         raise AccountError("code_missing")
+    return consume(row, code, (purpose, target), now)
+
+
+def consume(row, code: str, context: tuple[str, ...], now: dt.datetime, on_wrong=None):
+    """Use a stored code once: refuse used, expired or locked codes; count and commit a wrong try."""
     if row.used_at is not None:
         raise AccountError("code_used")
     if row.expires_at <= now:
         raise AccountError("code_expired")
     if row.attempts >= MAX_ATTEMPTS:
         raise AccountError("code_locked")
-    if not codes_match(row.code_hash, code, purpose, target):
+    if not codes_match(row.code_hash, code, *context):
         row.attempts += 1
-        remaining = MAX_ATTEMPTS - row.attempts
+        if on_wrong is not None:
+            on_wrong()
         db.session.commit()  # the failed attempt must count even though the command is refused
+        remaining = MAX_ATTEMPTS - row.attempts
         raise AccountError("code_locked" if remaining <= 0 else "code_wrong", remaining=remaining)
     row.used_at = now
     return row

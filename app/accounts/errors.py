@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -104,3 +105,19 @@ class AccountError(Exception):
     def from_rule(cls, violation: RuleViolation) -> AccountError:
         """Wrap a domain rule violation."""
         return cls(violation.code, **violation.params)
+
+
+def command(func):
+    """Mark an account command: a refusal rolls back whatever it had staged, then propagates."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        from app.extensions import db
+
+        try:
+            return func(*args, **kwargs)
+        except AccountError:
+            db.session.rollback()
+            raise
+
+    return run

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import audit
 from app.accounts.codes import check_verification_code, issue_verification_code
-from app.accounts.errors import AccountError
+from app.accounts.errors import AccountError, command
 from app.domain.contact import validate_email, validate_mobile
 from app.domain.enums import Channel, CodePurpose
 from app.domain.errors import RuleViolation
@@ -47,6 +47,7 @@ def _verified_target(physician: Physician, channel: str) -> str:
     raise AccountError("channel_unverified")
 
 
+@command
 def start_recovery(login: str, channel: str, ip: str | None = None) -> Physician:
     """Send a recovery code to the verified phone or e-mail of the account."""
     physician = find_physician(login)
@@ -73,6 +74,7 @@ def _set_password(physician: Physician, password: str, password2: str) -> None:
         enqueue(channel, target, "password_changed", time=format_datetime(utcnow(), "yyyy-MM-dd HH:mm"))
 
 
+@command
 def reset_password(login: str, channel: str, code: str, password: str, password2: str,
                    ip: str | None = None) -> Physician:
     """Check the recovery code and set a new password."""
@@ -90,6 +92,7 @@ def reset_password(login: str, channel: str, code: str, password: str, password2
     return physician
 
 
+@command
 def change_password(physician: Physician, old: str, password: str, password2: str,
                     ip: str | None = None) -> None:
     """Change the password; the current one is required."""
@@ -124,6 +127,7 @@ def _new_target(physician: Physician, channel: str, value: str) -> str:
     return target
 
 
+@command
 def start_contact_change(physician: Physician, channel: str, value: str, ip: str | None = None) -> str:
     """Send a code to the NEW phone or e-mail; the old one stays until the new one is verified."""
     target = _new_target(physician, channel, value)
@@ -133,6 +137,7 @@ def start_contact_change(physician: Physician, channel: str, value: str, ip: str
     return target
 
 
+@command
 def confirm_contact_change(physician: Physician, channel: str, value: str, code: str,
                            ip: str | None = None) -> None:
     """Check the code sent to the new target and switch to it."""

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.accounts import audit
 from app.accounts.codes import check_verification_code, issue_verification_code
-from app.accounts.errors import AccountError
+from app.accounts.errors import AccountError, command
 from app.domain.contact import validate_email, validate_mobile
 from app.domain.enums import AccountStatus, Channel, CodePurpose
 from app.domain.errors import RuleViolation
@@ -102,6 +102,7 @@ def selectable_institution(institution_id) -> Institution:
     return institution
 
 
+@command
 def create_account(*, name: str, id_number: str, phone: str, email: str, username: str, password: str,
                    password2: str, institution_id, ip: str | None = None,
                    today: dt.date | None = None) -> Physician:
@@ -129,6 +130,7 @@ def create_account(*, name: str, id_number: str, phone: str, email: str, usernam
     return physician
 
 
+@command
 def send_signup_code(physician: Physician, channel: str) -> None:
     """Send (again) a sign-up code to the physician's phone, or to the e-mail as a fallback."""
     if physician.status != AccountStatus.CREATED:
@@ -140,6 +142,7 @@ def send_signup_code(physician: Physician, channel: str) -> None:
     db.session.commit()
 
 
+@command
 def verify_signup(physician: Physician, channel: str, code: str, ip: str | None = None) -> Physician:
     """Step 3: check the code; the account waits for activation, or is active at once (自动激活)."""
     if physician.status != AccountStatus.CREATED:

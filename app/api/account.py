@@ -245,8 +245,7 @@ def refusals(f: Callable[..., Response]) -> Callable[..., Response]:
     def wrapper(self: BaseApi, *args: Any, **kwargs: Any) -> Response:
         try:
             return f(self, *args, **kwargs)
-        except AccountError as error:
-            db.session.rollback()
+        except AccountError as error:  # the command has rolled back already
             response = refused(error.code, error.message, error.status, params=error.params)
             if "seconds" in error.params:
                 response.headers["Retry-After"] = str(error.params["seconds"])

@@ -228,9 +228,7 @@ class ActivationQueueView(ScopedModelView):
         return bool(physicians)
 
     def _refused(self, refused: AccountError):
-        # The commands refuse all or nothing but do not roll back what they staged before the
-        # refusal (revoked older codes, queued messages): drop it here so nothing is committed.
-        db.session.rollback()
+        # The command has already rolled back whatever it staged: all or nothing.
         flash(refused.message, "danger")
         return redirect(self.get_redirect())
 
