@@ -181,3 +181,29 @@ COLUMN_LABELS = {
     "opens_on": _l("Opens on"),
     "closes_on": _l("Closes on"),
 }
+
+
+def yes_no(value) -> str:
+    """Return the translated 是/否 of a boolean cell (empty when unknown)."""
+    if value is None:
+        return ""
+    return str(_l("Yes") if value else _l("No"))
+
+
+def blank_none(value):
+    """Show nothing instead of "None" for an empty cell."""
+    return "" if value is None else value
+
+
+ROLE_LABELS = {
+    "Admin": _l("System administrator"),
+    "CommissionReviewer": _l("Commission reviewer"),
+    "InstitutionAdmin": _l("Institution admin"),
+    "Physician": _l("Physician"),
+    "Public": _l("Anonymous visitor"),
+}
+
+
+def role_names(roles) -> str:
+    """Return the translated names of a user's roles, joined with 、."""
+    return "、".join(str(ROLE_LABELS.get(role.name, role.name)) for role in roles or [])

@@ -7,13 +7,14 @@ import logging
 from flask import current_app, flash, has_request_context, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, RoleModelView, UserDBModelView, UserGroupModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import Optional, Regexp
 
 from app.domain.regions import known_region_codes
+from app.labels import ROLE_LABELS, blank_none, role_names, yes_no
 from app.models import Physician, RegistryUser, SecurityEvent
 from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN
 
@@ -32,15 +33,25 @@ class RegistryUserView(UserDBModelView):
     ]
     show_fieldsets = None
     label_columns = {
+        **UserDBModelView.label_columns,
         "institution": _l("Institution"),
         "jurisdiction_code": _l("Jurisdiction (region code)"),
         "fail_login_count": _l("Failed logins"),
     }
     description_columns = {
+        **UserDBModelView.description_columns,
         "institution": _l("Institution admins only: the institution the account manages."),
         "jurisdiction_code": _l(
             "Commission reviewers only: a province, prefecture or county code; 000000 for national."
         ),
+    }
+    formatters_columns = {
+        "roles": role_names,
+        "active": yes_no,
+        "fail_login_count": lambda value: value or 0,
+        "institution": blank_none,
+        "jurisdiction_code": blank_none,
+        "last_login": blank_none,
     }
     base_order = ("id", "asc")
     validators_columns = {
@@ -76,11 +87,34 @@ class RegistryAuthDBView(AuthDBView):
     login_template = "security/login.html"
 
 
+class RegistryRoleView(RoleModelView):
+    """FAB's role screen with every column labelled (FAB labels only name and permissions)."""
+
+    class_permission_name = "RoleModelView"  # keep FAB's permission names
+    label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
+    formatters_columns = {"name": lambda name: str(ROLE_LABELS.get(name, name))}
+
+
+class RegistryGroupView(UserGroupModelView):
+    """FAB's group screen with labels (FAB 5.3 defines none)."""
+
+    class_permission_name = "UserGroupModelView"  # keep FAB's permission names
+    label_columns = {
+        "name": _l("Name"),
+        "label": _l("Display name"),
+        "description": _l("Description"),
+        "users": _l("Users"),
+        "roles": _l("Roles"),
+    }
+
+
 class RegistrySecurityManager(SecurityManager):
     """Security manager of the registry."""
 
     user_model = RegistryUser
     userdbmodelview = RegistryUserView
+    rolemodelview = RegistryRoleView
+    groupmodelview = RegistryGroupView
     authdbview = RegistryAuthDBView
 
     def is_locked(self, user) -> bool:

@@ -74,6 +74,18 @@ class ScopedModelView(SafeFormsMixin, ModelView):
 
     def _init_properties(self):
         super()._init_properties()
+        # FAB prints booleans as True/False and empty cells as None: show 是/否 and nothing.
+        from app.labels import blank_none, yes_no
+
+        self.formatters_columns = dict(self.formatters_columns)
+        for column in {*self.list_columns, *self.show_columns}:
+            if column in self.formatters_columns:
+                continue
+            try:
+                is_boolean = "." not in column and self.datamodel.is_boolean(column)
+            except AttributeError:  # a relationship has no SQL type
+                is_boolean = False
+            self.formatters_columns[column] = yes_no if is_boolean else blank_none
         for column, filters in self.search_filters_override.items():
             instances = [f(column, self.datamodel) for f in filters]
             # The search widget lists _search_filters, but request args (_flt_<i>_<column>) are

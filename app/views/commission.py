@@ -49,6 +49,7 @@ from app.security.scope import ScopeFilter
 from app.views.base import ReadOnlyMixin, ScopedModelView
 from app.views.fields import county_field, enum_field
 from app.views.filters import FilterIdNumber, FilterPrefix
+from app.views.staff import InstitutionAdminView
 
 
 class RegionView(ReadOnlyMixin, ScopedModelView):
@@ -125,7 +126,7 @@ class InstitutionView(ScopedModelView):
         "is_military": _l("Physicians of military and armed-police hospitals register with the military health department."),
         "auto_activate": _l("Accounts naming this institution are activated as soon as the physician verifies the phone or e-mail."),
     }
-    related_views = [DepartmentView]
+    related_views = [DepartmentView, InstitutionAdminView]
     base_order = ("id", "asc")
 
     add_form_extra_fields = edit_form_extra_fields = {"region_code": county_field()}
