@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts import audit
 from app.accounts.codes import check_verification_code, issue_verification_code
@@ -90,6 +91,20 @@ def _contact(phone: str, email: str) -> tuple[str, str]:
     if db.session.scalar(email_owner) is not None:
         raise AccountError("email_taken")
     return phone, email
+
+
+def selectable_institutions(query: str = "", limit: int = 20) -> list[Institution]:
+    """Return up to ``limit`` institutions a physician may choose (never military) matching a name or licence."""
+    statement = (
+        select(Institution).options(joinedload(Institution.region)).where(Institution.is_military.is_(False))
+    )
+    query = (query or "").strip()[:64]
+    if query:
+        statement = statement.where(or_(
+            Institution.name.contains(query, autoescape=True),
+            Institution.license_no.startswith(query.upper(), autoescape=True),
+        ))
+    return list(db.session.scalars(statement.order_by(Institution.name, Institution.id).limit(limit)))
 
 
 def selectable_institution(institution_id) -> Institution:

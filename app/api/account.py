@@ -19,13 +19,27 @@ from flask_appbuilder.utils.limit import Limit
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.accounts import activation, recovery, signup
 from app.accounts.errors import AccountError
-from app.domain.enums import AccountStatus, Category, Channel, PracticeLevel, RegistrationStatus
+from app.accounts.progress import latest_registration, next_step
+from app.api.account_schemas import (
+    RESPONSES,
+    SCHEMAS,
+    AccountCreateRequest,
+    ActivateRequest,
+    ChannelRequest,
+    ContactChangeRequest,
+    ContactConfirmRequest,
+    IdentityRequest,
+    PasswordChangeRequest,
+    RecoveryRequest,
+    RecoveryResetRequest,
+    VerifyRequest,
+)
+from app.domain.enums import AccountStatus, Category, Channel, PracticeLevel
 from app.domain.masking import mask_email, mask_phone
 from app.extensions import db
 from app.labels import label_of
@@ -50,169 +64,6 @@ Every refusal is {"code": machine code, "message": Chinese text, "params": {...}
 
 
 # --- schemas (OpenAPI documentation and request validation) ------------------------------------------
-
-
-class _Request(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-CHANNEL = fields.String(required=True, validate=validate.OneOf([c.value for c in Channel]))
-
-
-class IdentityRequest(_Request):
-    name = fields.String(required=True, metadata={"description": "姓名, as on the ID card"})
-    id_number = fields.String(required=True, metadata={"description": "18-character resident ID number"})
-
-
-class QualificationOut(Schema):
-    level = fields.String(metadata={"enum": [v.value for v in PracticeLevel]})
-    level_label = fields.String()
-    category = fields.String(metadata={"enum": [v.value for v in Category]})
-    category_label = fields.String()
-    exam_year = fields.Integer()
-
-
-class IdentityResult(Schema):
-    ok = fields.Boolean()
-    opens_on = fields.Date()
-    qualifications = fields.List(fields.Nested(QualificationOut))
-
-
-class AccountCreateRequest(_Request):
-    name = fields.String(required=True)
-    id_number = fields.String(required=True)
-    phone = fields.String(required=True, metadata={"description": "mainland mobile, 11 digits"})
-    email = fields.String(required=True)
-    username = fields.String(required=True, metadata={"description": "login name (not the ID number)"})
-    password = fields.String(required=True)
-    password2 = fields.String(required=True)
-    institution_id = fields.Integer(required=True, metadata={"description": "from GET /institutions"})
-
-
-class AccountCreated(Schema):
-    physician_id = fields.Integer()
-    status = fields.String(metadata={"enum": [v.value for v in AccountStatus]})
-    code_sent_to = fields.String(metadata={"description": "masked mobile number"})
-
-
-class InstitutionOption(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    region_code = fields.String()
-    region = fields.String()
-
-
-class InstitutionOptions(Schema):
-    result = fields.List(fields.Nested(InstitutionOption))
-    notice = fields.String(metadata={"description": "why military hospitals are not listed"})
-
-
-class ChannelRequest(_Request):
-    channel = CHANNEL
-
-
-class VerifyRequest(_Request):
-    channel = CHANNEL
-    code = fields.String(required=True)
-
-
-class ActivateRequest(_Request):
-    code = fields.String(required=True)
-
-
-class CodeSent(Schema):
-    channel = fields.String()
-    sent_to = fields.String(metadata={"description": "masked target"})
-
-
-class AccountState(Schema):
-    status = fields.String(metadata={"enum": [v.value for v in AccountStatus]})
-    next_step = fields.String(allow_none=True)
-
-
-class RegistrationOut(Schema):
-    certificate_no = fields.String()
-    level = fields.String()
-    category = fields.String()
-    location_code = fields.String()
-    location = fields.String()
-    institution = fields.String()
-    scopes = fields.List(fields.String())
-    status = fields.String(metadata={"enum": [v.value for v in RegistrationStatus]})
-    registered_on = fields.Date()
-    suspended_until = fields.Date(allow_none=True)
-
-
-class Profile(Schema):
-    name = fields.String()
-    username = fields.String()
-    status = fields.String(metadata={"enum": [v.value for v in AccountStatus]})
-    status_label = fields.String()
-    id_number_masked = fields.String()
-    phone_masked = fields.String()
-    email = fields.String()
-    phone_verified = fields.Boolean()
-    email_verified = fields.Boolean()
-    institution = fields.Nested(InstitutionOption, allow_none=True)
-    qualifications = fields.List(fields.Nested(QualificationOut))
-    registration = fields.Nested(RegistrationOut, allow_none=True)
-    next_step = fields.String(
-        allow_none=True,
-        metadata={"enum": ["verify_contact", "await_activation", "first_registration", "contact_institution"]},
-    )
-
-
-class PasswordChangeRequest(_Request):
-    old = fields.String(required=True)
-    password = fields.String(required=True)
-    password2 = fields.String(required=True)
-
-
-class ContactChangeRequest(_Request):
-    channel = CHANNEL
-    value = fields.String(required=True, metadata={"description": "the new mobile number or e-mail"})
-
-
-class ContactConfirmRequest(ContactChangeRequest):
-    code = fields.String(required=True)
-
-
-class RecoveryRequest(_Request):
-    login = fields.String(required=True, metadata={"description": "login name, verified mobile or e-mail"})
-    channel = CHANNEL
-
-
-class RecoveryResetRequest(RecoveryRequest):
-    code = fields.String(required=True)
-    password = fields.String(required=True)
-    password2 = fields.String(required=True)
-
-
-class Done(Schema):
-    ok = fields.Boolean()
-
-
-class AccountRefusal(Schema):
-    code = fields.String(metadata={"description": "machine-readable code, e.g. id_checksum, code_locked"})
-    message = fields.String(metadata={"description": "translated (Chinese) message"})
-    params = fields.Dict(metadata={"description": "values filled into the message, e.g. seconds, remaining"})
-    bad_fields = fields.List(
-        fields.String(), data_key="fields", metadata={"description": "invalid_request only: the bad fields"}
-    )
-
-
-SCHEMAS = (
-    QualificationOut, InstitutionOption, RegistrationOut, IdentityRequest, IdentityResult,
-    AccountCreateRequest, AccountCreated, InstitutionOptions, ChannelRequest, VerifyRequest,
-    ActivateRequest, CodeSent, AccountState, Profile, PasswordChangeRequest, ContactChangeRequest,
-    ContactConfirmRequest, RecoveryRequest, RecoveryResetRequest, Done, AccountRefusal,
-)
-REFUSED = {"description": "Refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AccountRefusal"}}}}
-RESPONSES = {**BaseApi.responses, "Refused": REFUSED}
-
-
-# --- the one place where refusals become JSON ----------------------------------------------------------
 
 
 class InvalidRequest(Exception):
@@ -397,11 +248,7 @@ class AccountPublicApi(_AccountBase):
               description: Up to 20 institutions, military and armed-police hospitals excluded
               content: {application/json: {schema: {$ref: '#/components/schemas/InstitutionOptions'}}}
         """
-        query = (request.args.get("q") or "").strip()[:64]
-        stmt = select(Institution).options(joinedload(Institution.region)).where(Institution.is_military.is_(False))
-        if query:
-            stmt = stmt.where(Institution.name.contains(query, autoescape=True))
-        rows = db.session.scalars(stmt.order_by(Institution.name, Institution.id).limit(MAX_INSTITUTIONS))
+        rows = signup.selectable_institutions(request.args.get("q") or "", MAX_INSTITUTIONS)
         return self.response(200, result=[institution_out(i) for i in rows],
                              notice=AccountError("institution_military").message)
 
@@ -467,17 +314,6 @@ def current_physician() -> Physician:
     return physician
 
 
-def next_step(physician: Physician, registration: PracticeRegistration | None) -> str | None:
-    """Tell the client what the physician has to do next."""
-    if physician.status == AccountStatus.CREATED:
-        return "verify_contact"
-    if physician.status == AccountStatus.VERIFIED:
-        return "await_activation"
-    if physician.status == AccountStatus.DISABLED:
-        return "contact_institution"
-    return "first_registration" if registration is None else None
-
-
 def registration_out(r: PracticeRegistration) -> dict[str, Any]:
     """Describe the physician's own practice registration."""
     return {
@@ -492,16 +328,6 @@ def registration_out(r: PracticeRegistration) -> dict[str, Any]:
 def state(physician: Physician) -> dict[str, Any]:
     """Return the account status and next step after a change."""
     return {"status": physician.status, "next_step": next_step(physician, latest_registration(physician))}
-
-
-def latest_registration(physician: Physician) -> PracticeRegistration | None:
-    """Return the physician's current registration (a cancelled one only if nothing else)."""
-    rows = db.session.scalars(
-        select(PracticeRegistration).where(PracticeRegistration.physician_id == physician.id)
-        .order_by(PracticeRegistration.registered_on.desc(), PracticeRegistration.id.desc())
-    ).all()
-    live = [r for r in rows if r.status != RegistrationStatus.CANCELLED]
-    return (live or rows or [None])[0]
 
 
 class AccountApi(_AccountBase):

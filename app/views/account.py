@@ -13,11 +13,12 @@ from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.accounts import activation, recovery, signup
 from app.accounts.captcha import check_captcha, new_captcha
 from app.accounts.errors import MESSAGES, AccountError
+from app.accounts.progress import AWAIT_ACTIVATION, VERIFY_CONTACT, next_step
 from app.domain.enums import AccountStatus, Channel
 from app.domain.masking import mask_email, mask_phone
 from app.extensions import db
@@ -53,18 +54,14 @@ def next_step_endpoint(physician: Physician | None) -> str | None:
     """Return the sign-up step a physician still has to complete, or None."""
     if physician is None:
         return None
-    return {AccountStatus.CREATED: "SignupView.verify", AccountStatus.VERIFIED: "SignupView.activate"}.get(
-        physician.status
+    return {VERIFY_CONTACT: "SignupView.verify", AWAIT_ACTIVATION: "SignupView.activate"}.get(
+        next_step(physician, None)
     )
 
 
 def institution_choices(query: str = "", include_id: int | None = None) -> list[Institution]:
     """Return up to 20 selectable (non-military) institutions matching a name or licence number."""
-    stmt = select(Institution).where(Institution.is_military.is_(False))
-    query = (query or "").strip()
-    if query:
-        stmt = stmt.where(or_(Institution.name.contains(query), Institution.license_no.startswith(query.upper())))
-    rows = list(db.session.scalars(stmt.order_by(Institution.name).limit(CHOICES_LIMIT)))
+    rows = signup.selectable_institutions(query, CHOICES_LIMIT)
     if include_id and all(row.id != include_id for row in rows):
         chosen = db.session.get(Institution, include_id)
         if chosen is not None and not chosen.is_military:

@@ -1,0 +1,35 @@
+"""Where a physician stands: the next thing to do, shown by the web pages and the API alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.domain.enums import AccountStatus, RegistrationStatus
+from app.extensions import db
+from app.models import Physician, PracticeRegistration
+
+VERIFY_CONTACT = "verify_contact"
+AWAIT_ACTIVATION = "await_activation"
+CONTACT_INSTITUTION = "contact_institution"
+FIRST_REGISTRATION = "first_registration"
+
+
+def latest_registration(physician: Physician) -> PracticeRegistration | None:
+    """Return the physician's current registration (a cancelled one only if there is nothing else)."""
+    rows = db.session.scalars(
+        select(PracticeRegistration).where(PracticeRegistration.physician_id == physician.id)
+        .order_by(PracticeRegistration.registered_on.desc(), PracticeRegistration.id.desc())
+    ).all()
+    live = [r for r in rows if r.status != RegistrationStatus.CANCELLED]
+    return (live or rows or [None])[0]
+
+
+def next_step(physician: Physician, registration: PracticeRegistration | None) -> str | None:
+    """Return the machine code of what the physician has to do next (None: nothing)."""
+    if physician.status == AccountStatus.CREATED:
+        return VERIFY_CONTACT
+    if physician.status == AccountStatus.VERIFIED:
+        return AWAIT_ACTIVATION
+    if physician.status == AccountStatus.DISABLED:
+        return CONTACT_INSTITUTION
+    return FIRST_REGISTRATION if registration is None else None
