@@ -425,7 +425,7 @@ def test_masking_pattern():
 # --- fail closed, and the write guards on their own -----------------------------------------------
 
 
-@pytest.mark.parametrize("code", [None, "", "abc", "999999x"])
+@pytest.mark.parametrize("code", [None, "", "abc", "99999x", "990000"])
 def test_reviewer_without_a_valid_jurisdiction_sees_nothing(app, client, code):
     with app.app_context():
         user = db.session.scalar(select(RegistryUser).where(RegistryUser.username == "reviewer_11"))
