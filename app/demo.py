@@ -135,6 +135,7 @@ def seed_demo(force: bool = False) -> str:
             user_id=user.id, name=name, id_number=number, gender=gender_from_id(number),
             birth_date=birth_date_from_id(number), phone=f"1380013{seq}{seq[0]}", email=f"{login}@example.cn",
             phone_verified=verified, email_verified=False, status=status,
+            verified_at=dt.datetime(cohort, 10, 20, 9, 30) if verified else None,
             institution_id=inst.id, region_code=inst.region_code,
             education="本科", school="首都医科大学", title="住院医师",
         )

@@ -112,7 +112,7 @@ class InstitutionView(ScopedModelView):
     list_columns = ["name", "license_no", "region.name", "grade", "auto_activate", "is_military"]
     show_columns = [
         "name", "license_no", "region", "kind", "grade", "address", "phone",
-        "auto_activate", "is_military", "departments",
+        "auto_activate", "is_military",
     ]
     add_columns = edit_columns = [
         "name", "license_no", "region_code", "kind", "grade", "address", "phone",

@@ -30,6 +30,7 @@ class MyInstitutionView(ScopedModelView):
     show_columns = ["name", "license_no", "region", "kind", "grade", "address", "phone", "auto_activate", "departments"]
     edit_columns = ["address", "phone", "auto_activate"]
     label_columns = COLUMN_LABELS
+    formatters_columns = {"departments": lambda departments: "、".join(d.name for d in departments or [])}
     description_columns = {
         "auto_activate": _l(
             "When on, physicians who choose this institution are activated as soon as they verify their phone or e-mail."
