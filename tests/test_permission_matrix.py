@@ -68,7 +68,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "PermissionModelView": {},
     "ViewMenuModelView": {},
     "PermissionViewModelView": {},
-    "OpenApi": {},
+    "OpenApi": {},  # but see PUBLIC_GRANTS
     "SwaggerView": {},
     "MenuApi": {},
     # menus (categories and menu items that are not views)
@@ -99,6 +99,9 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "RecoveryView": PUBLIC,
 }
 
+# Permissions granted to the Public role: open to everybody, logged in or not.
+PUBLIC_GRANTS = {("can_get", "OpenApi")}
+
 # GET endpoints that carry no permission on purpose.
 UNPROTECTED_GET = {
     "RegistryIndexView.index", "UtilView.back", "LocaleView.index", "RegistryAuthDBView.login", "RegistryAuthDBView.logout",
@@ -113,7 +116,7 @@ SKIP_SUFFIXES = (".action", ".delete", ".download")
 
 def expected(role: str, permission: str, view_name: str) -> bool:
     """Tell whether the reviewed table lets ``role`` use ``permission`` on ``view_name``."""
-    if role == ADMIN:
+    if role == ADMIN or (permission, view_name) in PUBLIC_GRANTS:
         return True
     entry = EXPECTED[view_name]
     return entry != PUBLIC and permission in entry.get(role, set())
@@ -187,6 +190,9 @@ def test_permission_checks_and_db_mirror_match_the_table(app):
     mismatches = []
     with app.app_context():
         for permission, view_menu, holders in _db_pvms(app):
+            if (permission, view_menu) in PUBLIC_GRANTS:
+                assert "Public" in holders and sm.is_item_public(permission, view_menu)
+                continue
             for role, user in users.items():
                 want = expected(role, permission, view_menu)
                 if sm._has_view_access(user, permission, view_menu) != want:
@@ -203,7 +209,7 @@ def test_code_permissions_match_the_table_for_every_role(app):
     with app.app_context():
         for view in app.appbuilder.baseviews:
             name = view.class_permission_name
-            for perm in _code_permissions(view):
+            for perm in _code_permissions(view) - {p for p, v in PUBLIC_GRANTS if v == name}:
                 for role, user in users.items():
                     assert sm._has_view_access(user, perm, name) == expected(role, perm, name), (role, perm, name)
 
@@ -315,5 +321,6 @@ def test_rest_access_follows_the_table(app, client, role):
 
 
 def test_rest_refuses_anonymous(app, client):
-    for _, url in _api_collections(app):
-        assert client.get(url).status_code == 401, url
+    for view, url in _api_collections(app):
+        public = ("can_get", view.class_permission_name) in PUBLIC_GRANTS
+        assert client.get(url).status_code == (200 if public else 401), url

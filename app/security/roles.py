@@ -9,6 +9,7 @@ PHYSICIAN = "Physician"
 INSTITUTION_ADMIN = "InstitutionAdmin"
 COMMISSION_REVIEWER = "CommissionReviewer"
 ADMIN = "Admin"
+PUBLIC = "Public"
 
 READ = r"^(can_list|can_show|menu_access)$"
 MANAGE = r"^(can_list|can_show|can_add|can_edit|can_delete|can_export|menu_access)$"
@@ -54,6 +55,9 @@ SELF_SERVICE = [
 ]
 for _role in (COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN):
     ROLE_MATRIX[_role].extend(SELF_SERVICE)
+
+# Anonymous visitors: the OpenAPI document, so mobile-client developers can read the API.
+ROLE_MATRIX[PUBLIC] = [(r"^OpenApi$", r"^can_get$")]
 
 STAFF_ROLES = (COMMISSION_REVIEWER, INSTITUTION_ADMIN)
 ALL_ROLES = tuple(ROLE_MATRIX)
