@@ -16,7 +16,7 @@ from app.models import Institution, Physician
 
 # user (3 statements: user, roles, groups, loaded by Flask-Login) + count + one joined SELECT,
 # and for the institution list the department choices of its search form.
-MAX_STATEMENTS = 6
+MAX_STATEMENTS = 4  # user with roles and groups, count, page; the institution list adds its department choices
 COMMISSION_LIST = "/physicianview/list/"
 INSTITUTION_LIST = "/myphysicianview/list/"
 ROW_LINK = re.compile(r'href="/(?:my)?physicianview/show/\d+"')
