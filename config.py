@@ -66,6 +66,7 @@ class Config:
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(validate_password_complexity)
     LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
+    LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 30)  # 0: locked until an administrator unlocks
 
     # Rate limits (FAB's AUTH_RATE_LIMITED needs RATELIMIT_ENABLED); a shared store such as
     # redis://host:6379 keeps the counts across several worker processes.

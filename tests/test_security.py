@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 import config
 from app import create_app
 from app.extensions import db
-from app.models import Department, RegistryUser
+from app.models import Department, RegistryUser, SecurityEvent
 from tests.conftest import PASSWORD, _config_for, csrf_token, login
 
 TOKEN_PAGE = "/resetmypassword/form"  # a form every logged-in role may open
@@ -279,6 +280,39 @@ def test_unlock_is_admin_only(make_app):
     response = client.post("/users/action_post", data={"action": "unlock", "rowid": str(user_id), "csrf_token": token})
     assert response.status_code in (302, 403)
     assert _user(application, "physician").fail_login_count == 5
+
+
+def test_lock_expires_after_lockout_minutes_and_attempts_do_not_prolong_it(make_app):
+    application = make_app(AUTH_RATE_LIMIT="100 per minute", LOCKOUT_MINUTES=30)
+    client = application.test_client()
+    for _ in range(application.config["LOCKOUT_THRESHOLD"]):
+        login(client, "physician", "Wrong@12345")
+    login(client, "physician")
+    assert not _logged_in(client)  # locked, and this refusal is not a counted failure
+    with application.app_context():
+        user_id = _user(application, "physician").id
+        events = db.session.scalars(select(SecurityEvent).where(SecurityEvent.user_id == user_id)).all()
+        assert [e.event for e in events].count("login_failed") == 5
+        assert "login_refused_locked" in [e.event for e in events]
+        for event in events:
+            event.created_at -= dt.timedelta(minutes=31)
+        db.session.commit()
+    login(client, "physician")
+    assert _logged_in(client)
+    assert _user(application, "physician").fail_login_count == 0
+
+
+def test_lockout_minutes_zero_waits_for_an_administrator(make_app):
+    application = make_app(AUTH_RATE_LIMIT="100 per minute", LOCKOUT_MINUTES=0)
+    client = application.test_client()
+    for _ in range(5):
+        login(client, "physician", "Wrong@12345")
+    with application.app_context():
+        for event in db.session.scalars(select(SecurityEvent)):
+            event.created_at -= dt.timedelta(days=1)
+        db.session.commit()
+    login(client, "physician")
+    assert not _logged_in(client)
 
 
 def test_failures_below_threshold_do_not_lock(make_app):

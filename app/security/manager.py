@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import current_app, flash, has_request_context, redirect, request
@@ -9,13 +10,14 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView, RoleModelView, UserDBModelView, UserGroupModelView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import Optional, Regexp
 
 from app.domain.regions import known_region_codes
 from app.labels import ROLE_LABELS, blank_none, role_names, yes_no
 from app.models import Physician, RegistryUser, SecurityEvent
+from app.models._base import utcnow
 from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN
 
 log = logging.getLogger(__name__)
@@ -118,9 +120,19 @@ class RegistrySecurityManager(SecurityManager):
     authdbview = RegistryAuthDBView
 
     def is_locked(self, user) -> bool:
-        """Tell whether too many failed logins have locked the account."""
+        """Tell whether too many failed logins have locked the account (and the lock has not expired)."""
         threshold = current_app.config["LOCKOUT_THRESHOLD"]
-        return bool(threshold) and (user.fail_login_count or 0) >= threshold
+        if not threshold or (user.fail_login_count or 0) < threshold:
+            return False
+        minutes = current_app.config["LOCKOUT_MINUTES"]
+        if not minutes:
+            return True  # locked until an administrator unlocks it
+        last_failure = self.session.scalar(
+            select(func.max(SecurityEvent.created_at)).where(
+                SecurityEvent.user_id == user.id, SecurityEvent.event == "login_failed"
+            )
+        )
+        return last_failure is not None and utcnow() - last_failure < dt.timedelta(minutes=minutes)
 
     def unlock_user(self, user) -> None:
         """Clear the failed-login counter so the user can log in again."""
@@ -161,9 +173,12 @@ class RegistrySecurityManager(SecurityManager):
         # or a locked account could still log in with its e-mail address.
         user = (self.find_user(username=username) or self.find_user(email=username)) if username else None
         if user is not None and self.is_locked(user):
+            # Refused without counting: attempts during the lock must not prolong it.
             log.warning("security: login refused, account locked: %s", username)
-            self.update_user_auth_stat(user, False)
+            self._audit("login_refused_locked", user)
             return None
+        if user is not None and (user.fail_login_count or 0) >= (current_app.config["LOCKOUT_THRESHOLD"] or 1):
+            user.fail_login_count = 0  # the lock has expired: start counting afresh
         return super().auth_user_db(username, password)
 
     def register_views(self) -> None:

@@ -33,6 +33,7 @@ EVENT_LABELS = {
     "contact_changed": _l("Contact changed"),
     "login": _l("Login"),
     "login_failed": _l("Login failed"),
+    "login_refused_locked": _l("Login refused: account locked"),
 }
 
 # The short values the commands store in ``detail``.
