@@ -2,7 +2,9 @@
 
 The Flask session is a signed but readable cookie, so it holds only an HMAC of the answer (keyed
 with SECRET_KEY and a random nonce) and an expiry time, never the answer itself. Every check clears
-it, right or wrong, so one picture allows one guess.
+it, right or wrong, so one picture allows one guess. Because an old cookie could be sent again, a
+checked nonce is also remembered in the rate limiter's store (shared by all workers when
+RATELIMIT_STORAGE_URI points at Redis) until the challenge would have expired: a replay fails.
 
 Tests cannot read the picture; when the application is in testing mode and ``CAPTCHA_TEST_ANSWER``
 is set, the picture shows that text instead of a random one. Everything else (hashing, expiry,
@@ -51,4 +53,12 @@ def check_captcha(answer: str | None) -> bool:
     stored = session.pop(SESSION_KEY, None)
     if not stored or not answer or int(stored.get("e", 0)) < time.time():
         return False
+    if _seen_before(stored.get("n", "")):
+        return False
     return hmac.compare_digest(stored.get("h", ""), _digest(stored.get("n", ""), answer))
+
+
+def _seen_before(nonce: str) -> bool:
+    """Remember a checked nonce until its challenge expires; tell whether it was checked already."""
+    storage = current_app.appbuilder.sm.limiter.storage
+    return storage.incr(f"captcha-used/{nonce}", TTL_SECONDS) > 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import session
 from sqlalchemy import func, select
 
 from app.accounts import activation
@@ -89,6 +90,12 @@ def test_captcha_is_one_time_expiring_and_case_insensitive(app, monkeypatch):
         new_captcha()
         monkeypatch.setattr("app.accounts.captcha.time.time", lambda: 10**10)
         assert not check_captcha(ANSWER), "an expired captcha must be refused"
+    with app.test_request_context():
+        new_captcha()
+        replayed = dict(session["captcha"])  # what an old cookie would carry
+        assert check_captcha(ANSWER)
+        session["captcha"] = replayed
+        assert not check_captcha(ANSWER), "a replayed cookie must not pass the captcha again"
     with app.test_request_context():
         app.config["TESTING"] = False  # the fixed answer is a testing aid only
         new_captcha()
