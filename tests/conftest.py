@@ -90,15 +90,28 @@ def database_uri(template_db, tmp_path):
 
 
 @pytest.fixture
-def app(database_uri):
-    """An application bound to this test's database."""
-    application = create_app(_config_for(database_uri))
-    yield application
-    with application.app_context():
-        from app.extensions import db
+def make_app(database_uri):
+    """Return a factory of applications on this test's database, with configuration overrides."""
+    made = []
 
-        db.session.remove()
-        db.engine.dispose()
+    def _make(**overrides):
+        cfg = type("OverrideConfig", (_config_for(database_uri),), overrides)
+        made.append(create_app(cfg))
+        return made[-1]
+
+    yield _make
+    for application in made:
+        with application.app_context():
+            from app.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """An application bound to this test's database."""
+    return make_app()
 
 
 @pytest.fixture

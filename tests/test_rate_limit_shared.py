@@ -15,10 +15,8 @@ import time
 import pytest
 import redis
 
-from app import create_app
 from app.demo import demo_id_number
-from app.extensions import db
-from tests.conftest import _config_for, csrf_token
+from tests.conftest import csrf_token
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None,
@@ -90,21 +88,9 @@ def redis_url(redis_server):
 
 
 @pytest.fixture
-def workers(database_uri):
+def workers(make_app):
     """Return a function building two apps ("workers") on this test's database with extra settings."""
-    made = []
-
-    def _make(**overrides):
-        cfg = type("WorkerConfig", (_config_for(database_uri),), overrides)
-        pair = [create_app(cfg) for _ in range(2)]
-        made.extend(pair)
-        return pair
-
-    yield _make
-    for application in made:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    return lambda **overrides: [make_app(**overrides) for _ in range(2)]
 
 
 # --- the limited endpoints: (config key, request, status of an allowed request) ----------------------

@@ -7,39 +7,19 @@ import importlib.util
 import re
 from pathlib import Path
 
-import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 import config
-from app import create_app
 from app.extensions import db
 from app.models import Department, RegistryUser, SecurityEvent
-from tests.conftest import PASSWORD, _config_for, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, login
 
 TOKEN_PAGE = "/resetmypassword/form"  # a form every logged-in role may open
 COMPLEXITY_MSGID = (
     "Password must be 8 to 64 characters long and contain at least three of: "
     "lower-case letters, upper-case letters, digits and symbols."
 )
-
-
-@pytest.fixture
-def make_app(database_uri):
-    """Build an app on this test's database with extra configuration."""
-    made = []
-
-    def _make(**overrides):
-        cfg = type("OverrideConfig", (_config_for(database_uri),), overrides)
-        application = create_app(cfg)
-        made.append(application)
-        return application
-
-    yield _make
-    for application in made:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _user(app, username: str) -> RegistryUser:

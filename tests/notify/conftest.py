@@ -11,7 +11,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 import config
-from app import create_app
 
 GATEWAY_TOKEN = "test-gateway-token"
 
@@ -29,23 +28,14 @@ def notify_config(database_uri: str, **settings) -> type:
 
 
 @pytest.fixture
-def make_app(database_uri, tmp_path):
-    """Return a factory of apps on this test's database (the log file goes to tmp_path)."""
-    apps = []
+def make_app(make_app, tmp_path):
+    """Build apps as the root fixture does, with the log backend writing under tmp_path."""
 
     def _make(**settings):
         settings.setdefault("NOTIFY_LOG_FILE", str(tmp_path / "outbox" / "outbox.log"))
-        application = create_app(notify_config(database_uri, **settings))
-        apps.append(application)
-        return application
+        return make_app(**settings)
 
-    yield _make
-    for application in apps:
-        with application.app_context():
-            from app.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
+    return _make
 
 
 class _Collector:
