@@ -65,6 +65,7 @@ def sync_roles(appbuilder) -> dict[str, int]:
     """Create every permission and role, and mirror the code matrix into the role tables."""
     sm = appbuilder.sm
     appbuilder.add_permissions(update_perms=True)
+    appbuilder.security_cleanup()  # drop permissions of views that no longer exist
     pvms = db.session.scalars(select(sm.permissionview_model)).all()
     counts = {}
     for role_name, grants in ROLE_MATRIX.items():

@@ -8,7 +8,13 @@ import logging
 from flask import current_app, flash, has_request_context, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, RoleModelView, UserDBModelView, UserGroupModelView
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    PermissionViewModelView,
+    RoleModelView,
+    UserDBModelView,
+    UserGroupModelView,
+)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -110,6 +116,13 @@ class RegistryGroupView(UserGroupModelView):
     }
 
 
+class RegistryPermissionViewView(PermissionViewModelView):
+    """FAB's permission-on-view screen with its role filter labelled (FAB leaves it unlabelled)."""
+
+    class_permission_name = "PermissionViewModelView"  # keep FAB's permission names
+    label_columns = {**PermissionViewModelView.label_columns, "role": _l("Roles")}
+
+
 class RegistrySecurityManager(SecurityManager):
     """Security manager of the registry."""
 
@@ -117,6 +130,8 @@ class RegistrySecurityManager(SecurityManager):
     userdbmodelview = RegistryUserView
     rolemodelview = RegistryRoleView
     groupmodelview = RegistryGroupView
+    permissionviewmodelview = RegistryPermissionViewView
+    userstatschartview = None  # FAB's chart loads Google's CDN (unreachable for many users) and is untranslated
     authdbview = RegistryAuthDBView
 
     def is_locked(self, user) -> bool:
