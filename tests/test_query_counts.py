@@ -167,3 +167,14 @@ def test_search_arguments_use_the_indexable_filters(app, as_user, argument, expe
     statements = statements_for(app, client, f"{COMMISSION_LIST}?{argument}")
     listing = [s for s in statements if "FROM physician" in s]
     assert listing and all(expected in s and unwanted not in s for s in listing), listing
+
+
+def test_export_joins_related_columns_instead_of_lazy_loading(app, as_user):
+    client = as_user("reviewer")
+    url = "/physicianview/export/"
+    assert client.get(url).status_code == 200
+    with counted(app) as statements:
+        response = client.get(url)
+    rows = response.get_data(as_text=True).strip().splitlines()
+    assert len(rows) > 5  # header + the demo physicians of several institutions and regions
+    assert len(statements) <= MAX_STATEMENTS, statements

@@ -104,10 +104,10 @@ class ScopedModelView(SafeFormsMixin, ModelView):
                     self.datamodel.get_related_interface(column), rel_filters
                 )
 
-    def list_load_options(self) -> list:
-        """Return eager-load options joining every many-to-one relation a dotted list column uses."""
+    def list_load_options(self, columns: list[str] | None = None) -> list:
+        """Return eager-load options joining every many-to-one relation a dotted column uses."""
         options = []
-        for column in self.list_columns:
+        for column in columns if columns is not None else self.list_columns:
             parts = column.split(".")[:-1]
             model, load = self.datamodel.obj, None
             for part in parts:
@@ -228,10 +228,11 @@ class ScopedModelView(SafeFormsMixin, ModelView):
         get_filter_args(self._filters)
         joined = self._filters.get_joined_filters(self._base_filters)
         order_column, order_direction = self.base_order
-        _, items = self.datamodel.query(
-            joined, order_column, order_direction, page=0, page_size=self.export_limit
-        )
         columns = self.export_columns or self.list_columns
+        query = self.datamodel.session.query(self.datamodel.obj).options(*self.list_load_options(columns))
+        items = self.datamodel.apply_all(
+            query, joined, order_column, order_direction, page=0, page_size=self.export_limit
+        ).all()
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.writer(out)
