@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,45 +11,13 @@ from sqlalchemy import select
 from app.demo import demo_id_number
 from app.extensions import db
 from app.models import Message, Physician
+from tests.browser.conftest import CAPTCHA_ANSWER
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SUN_LI = ("孙丽", demo_id_number("110105", "19980214", "758"))
-ANSWER = "K7PX"
+ANSWER = CAPTCHA_ANSWER
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def server(app):
-    """Serve the app on a free local port in a thread for the duration of the test."""
-    from werkzeug.serving import make_server
-
-    app.config["CAPTCHA_TEST_ANSWER"] = ANSWER
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page():
-    """A Chromium page at phone size; skipped only if Debian's chromium is not installed."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                      device_scale_factor=1, is_mobile=True, has_touch=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def _shot(page, name: str) -> None:
