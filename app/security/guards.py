@@ -28,7 +28,9 @@ def _in_scope(model, pk) -> bool:
     statement = select(model.id).where(model.id == pk)
     if clause is not None:
         statement = statement.where(clause)
-    return db.session.scalar(statement) is not None
+    # The row being checked is not saved yet: do not flush it before it has passed the guard.
+    with db.session.no_autoflush:
+        return db.session.scalar(statement) is not None
 
 
 def _region_in_scope(region_code: str | None) -> bool:
