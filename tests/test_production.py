@@ -39,8 +39,8 @@ def gunicorn(database_uri):
     try:
         for _ in range(150):
             try:
-                urllib.request.urlopen(base + "/login/", timeout=2)
-                break
+                with urllib.request.urlopen(base + "/login/", timeout=2):
+                    break
             except OSError:
                 if process.poll() is not None:
                     pytest.fail("gunicorn exited: " + process.stderr.read().decode()[-2000:])
@@ -49,17 +49,22 @@ def gunicorn(database_uri):
     finally:
         process.terminate()
         process.wait(timeout=20)
+        process.stderr.close()
 
 
 def test_gunicorn_workers_serve_the_chinese_app_and_log_in(gunicorn):
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(gunicorn + "/login/").read().decode()
+    def get(url: str, data: bytes | None = None) -> str:
+        with opener.open(gunicorn + url, data=data) as response:
+            return response.read().decode()
+
+    page = get("/login/")
     assert "登录" in page
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode({"username": "reviewer", "password": PASSWORD, "csrf_token": token}).encode()
-    opener.open(gunicorn + "/login/", data=form)
+    get("/login/", form)
     # Several requests, so both workers answer with the same session.
     for _ in range(4):
-        listing = opener.open(gunicorn + "/physicianview/list/").read().decode()
+        listing = get("/physicianview/list/")
         assert "医师" in listing and "张明" in listing
