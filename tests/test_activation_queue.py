@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from contextlib import contextmanager
 
 import pytest
 from flask_babel import gettext
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from app.accounts import activation
 from app.accounts.errors import AccountError
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.labels import label_of
 from app.models import ActivationCode, Institution, Message, Physician, SecurityEvent
 from tests.conftest import csrf_token
+from tests.test_query_counts import counted
 
 LIST = "/activationqueueview/list/"
 ACTION_POST = "/activationqueueview/action_post"
@@ -224,31 +224,15 @@ def test_action_needs_csrf_and_post(app, as_user):
     assert _count(app, ActivationCode) == 0
 
 
-@contextmanager
-def _counted(app):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def test_queue_page_statement_count_does_not_grow_with_rows(app, as_user):
     client = as_user("inst_admin")
     client.get(LIST)
-    with _counted(app) as few:
+    with counted(app) as few:
         assert client.get(LIST).status_code == 200
     ids = add_waiting(app, 30)
     _post(client, ids[:10], "issue_sms")
     client.get(LIST)
-    with _counted(app) as many:
+    with counted(app) as many:
         body = client.get(LIST).get_data(as_text=True)
     assert body.count('href="/activationqueueview/show/') >= 25
     assert len(many) == len(few), many

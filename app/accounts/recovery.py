@@ -10,11 +10,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts import audit
 from app.accounts.codes import check_verification_code, issue_verification_code
 from app.accounts.errors import AccountError, command
+from app.accounts.passwords import check_new_password
 from app.domain.contact import validate_email, validate_mobile
 from app.domain.enums import Channel, CodePurpose
 from app.domain.errors import RuleViolation
 from app.domain.identity import normalize_id_number
-from app.domain.passwords import password_problems
 from app.extensions import db
 from app.models import Physician, RegistryUser
 from app.models._base import utcnow
@@ -60,11 +60,7 @@ def start_recovery(login: str, channel: str, ip: str | None = None) -> Physician
     return physician
 
 
-def _set_password(physician: Physician, password: str, password2: str) -> None:
-    if password_problems(password):
-        raise AccountError("password_weak")
-    if password != password2:
-        raise AccountError("password_mismatch")
+def _set_password(physician: Physician, password: str) -> None:
     user = physician.user
     user.password = generate_password_hash(password, method=current_app.config["FAB_PASSWORD_HASH_METHOD"])
     user.fail_login_count = 0  # a reset also lifts a lockout
@@ -81,12 +77,9 @@ def reset_password(login: str, channel: str, code: str, password: str, password2
     physician = find_physician(login)
     if physician is None:
         raise AccountError("account_unknown")
-    if password_problems(password):
-        raise AccountError("password_weak")
-    if password != password2:
-        raise AccountError("password_mismatch")
+    check_new_password(password, password2)  # before the code is consumed
     check_verification_code(_verified_target(physician, channel), CodePurpose.RECOVERY, code)
-    _set_password(physician, password, password2)
+    _set_password(physician, password)
     audit.record("password_reset", physician=physician, ip=ip, detail=channel)
     db.session.commit()
     return physician
@@ -100,7 +93,8 @@ def change_password(physician: Physician, old: str, password: str, password2: st
         audit.record("password_change_failed", physician=physician, ip=ip)
         db.session.commit()
         raise AccountError("password_wrong")
-    _set_password(physician, password, password2)
+    check_new_password(password, password2)
+    _set_password(physician, password)
     audit.record("password_changed", physician=physician, ip=ip)
     db.session.commit()
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import joinedload
 from app.accounts import audit
 from app.accounts.codes import check_verification_code, issue_verification_code
 from app.accounts.errors import AccountError, command
+from app.accounts.passwords import check_new_password
 from app.domain.contact import validate_email, validate_mobile
 from app.domain.enums import AccountStatus, Channel, CodePurpose
 from app.domain.errors import RuleViolation
 from app.domain.identity import birth_date_from_id, gender_from_id, normalize_id_number, validate_id_number
-from app.domain.passwords import password_problems
 from app.extensions import db
 from app.models import Institution, Physician, Qualification, RegistryUser
 from app.models._base import utcnow
@@ -73,10 +73,7 @@ def _check_credentials(identity: Identity, username: str, password: str, passwor
     taken = select(RegistryUser.id).where(func.lower(RegistryUser.username) == username.lower())
     if db.session.scalar(taken) is not None:
         raise AccountError("username_taken")
-    if password_problems(password):
-        raise AccountError("password_weak")
-    if password != password2:
-        raise AccountError("password_mismatch")
+    check_new_password(password, password2)
     return username
 
 
