@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -71,18 +72,28 @@ def template_db(tmp_path_factory):
         yield path
 
 
+@contextmanager
+def pg_database(prefix: str, template: str | None = None):
+    """Create a throw-away PostgreSQL database (optionally cloned from ``template``); yield its URL."""
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    clone = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
+    try:
+        yield _pg_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def database_uri(template_db, tmp_path):
     """A fresh copy of the seeded template for one test."""
     if PG_URL:
-        admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-        name = f"registry_t_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-        yield _pg_url(name)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        with pg_database("registry_t", template=template_db) as url:
+            yield url
     else:
         path = tmp_path / "test.db"
         shutil.copy(template_db, path)

@@ -6,20 +6,19 @@ Runs on a new SQLite file, or on a new PostgreSQL database when TEST_DATABASE_UR
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import create_engine, func, inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Executable
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import PG_URL, _config_for, _pg_admin_url, _pg_url
+from tests.conftest import PG_URL, _config_for, pg_database
 
 # Tables the data model of SPEC §1 needs, plus FAB's security tables we rely on.
 APP_TABLES = {
@@ -38,14 +37,8 @@ def empty_uri(tmp_path) -> Iterator[str]:
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"registry_m_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield _pg_url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("registry_m") as url:
+        yield url
 
 
 @pytest.fixture
