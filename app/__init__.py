@@ -39,6 +39,9 @@ def create_app(config: object | str = "config.Config") -> Flask:
         register_views(appbuilder)
 
     install_paging_guard(app)
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
     from app.cli import register_cli
 
     register_cli(app)
