@@ -62,7 +62,6 @@ def issue_activation_codes(institution_id: int, physician_ids: list[int], channe
                 expires=format_datetime(now + ACTIVATION_TTL, "yyyy-MM-dd HH:mm"))
         audit.record("activation_code_issued", physician=physician, actor_id=issued_by_id, ip=ip, detail=channel)
         issued.append(row)
-    db.session.commit()
     return issued
 
 
@@ -84,7 +83,6 @@ def revoke_activation_codes(institution_id: int, physician_ids: list[int], actor
             count += 1
         if rows:
             audit.record("activation_code_revoked", physician=physician, actor_id=actor_id)
-    db.session.commit()
     return count
 
 
@@ -108,9 +106,8 @@ def activate(physician: Physician, code: str, ip: str | None = None) -> Physicia
     if row is None:
         raise AccountError("activation_missing")
     consume(row, code, ("activation", str(physician.id)), now,
-            on_wrong=lambda: audit.record("activation_failed", physician=physician, ip=ip))
+            on_wrong=lambda side: audit.record("activation_failed", physician=physician, ip=ip, session=side))
     physician.status = AccountStatus.ACTIVE
     physician.activated_at = now
     audit.record("account_activated", physician=physician, ip=ip, detail="code")
-    db.session.commit()
     return physician

@@ -6,11 +6,15 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.errors import AccountError
+from app.commands import side_transaction
 from app.extensions import db
 from app.models import VerificationCode
 from app.models._base import utcnow
@@ -69,7 +73,7 @@ def issue_verification_code(channel: str, target: str, purpose: str, template: s
 
 def check_verification_code(target: str, purpose: str, code: str,
                             now: dt.datetime | None = None) -> VerificationCode:
-    """Consume the latest code for ``target``; count a wrong attempt (committed) and refuse."""
+    """Consume the latest code for ``target``; a wrong one is counted on the side and refused."""
     now = now or utcnow()
     row = db.session.scalars(
         select(VerificationCode)
@@ -82,8 +86,25 @@ def check_verification_code(target: str, purpose: str, code: str,
     return consume(row, code, (purpose, target), now)
 
 
-def consume(row, code: str, context: tuple[str, ...], now: dt.datetime, on_wrong=None):
-    """Use a stored code once: refuse used, expired or locked codes; count and commit a wrong try."""
+def count_wrong_attempt(row, on_wrong: Callable[[Session], object] | None = None) -> int:
+    """Add one wrong attempt to a code row in a transaction of its own; return the new count.
+
+    The refused command rolls back, but the count (and the audit entry ``on_wrong`` writes into
+    the side session) stays, so rolling back can never reset a code's attempt counter.
+    """
+    model = type(row)
+    with side_transaction() as side:
+        side.execute(update(model).where(model.id == row.id).values(attempts=model.attempts + 1))
+        if on_wrong is not None:
+            on_wrong(side)
+        attempts = side.scalar(select(model.attempts).where(model.id == row.id))
+    set_committed_value(row, "attempts", attempts)  # the command's session sees the count too
+    return attempts
+
+
+def consume(row, code: str, context: tuple[str, ...], now: dt.datetime,
+            on_wrong: Callable[[Session], object] | None = None):
+    """Use a stored code once: refuse used, expired or locked codes; count a wrong try on the side."""
     if row.used_at is not None:
         raise AccountError("code_used")
     if row.expires_at <= now:
@@ -91,11 +112,7 @@ def consume(row, code: str, context: tuple[str, ...], now: dt.datetime, on_wrong
     if row.attempts >= MAX_ATTEMPTS:
         raise AccountError("code_locked")
     if not codes_match(row.code_hash, code, *context):
-        row.attempts += 1
-        if on_wrong is not None:
-            on_wrong()
-        db.session.commit()  # the failed attempt must count even though the command is refused
-        remaining = MAX_ATTEMPTS - row.attempts
-        raise AccountError("code_locked" if remaining <= 0 else "code_wrong", remaining=remaining)
+        remaining = MAX_ATTEMPTS - count_wrong_attempt(row, on_wrong)
+        raise AccountError("code_locked" if remaining <= 0 else "code_wrong", remaining=max(0, remaining))
     row.used_at = now
     return row

@@ -138,7 +138,6 @@ def create_account(*, name: str, id_number: str, phone: str, email: str, usernam
     db.session.flush()
     issue_verification_code(Channel.SMS, phone, CodePurpose.SIGNUP, "signup_code", physician.id)
     audit.record("account_created", physician=physician, ip=ip)
-    db.session.commit()
     return physician
 
 
@@ -151,7 +150,6 @@ def send_signup_code(physician: Physician, channel: str) -> None:
     if not target:
         raise AccountError("no_contact")
     issue_verification_code(channel, target, CodePurpose.SIGNUP, "signup_code", physician.id)
-    db.session.commit()
 
 
 @command
@@ -175,5 +173,4 @@ def verify_signup(physician: Physician, channel: str, code: str, ip: str | None 
         physician.activated_at = now
         audit.record("account_activated", physician=physician, ip=ip, detail="auto")
         enqueue(channel, target, "account_activated", institution=institution.name)
-    db.session.commit()
     return physician
