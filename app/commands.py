@@ -40,16 +40,24 @@ def register_messages(messages: Mapping[str, Any], statuses: Mapping[str, int] |
     STATUSES.update(statuses or {})
 
 
-def message_for(code: str, params: Mapping[str, Any] | None = None) -> str:
-    """Return the translated message of ``code`` with its parameters filled in (the code if unknown)."""
-    template = MESSAGES.get(code)
+def message_for(code: str, params: Mapping[str, Any] | None = None, variant: str | None = None) -> str:
+    """Return the translated message of ``code`` (or its ``code.variant`` wording) with its parameters."""
+    template = MESSAGES.get(f"{code}.{variant}") if variant else None
+    template = template if template is not None else MESSAGES.get(code)
     if template is None:
         return code
     return str(template) % dict(params) if params else str(template)
 
 
 class CommandError(Exception):
-    """A refused command: ``code`` for machines, ``status`` for HTTP, ``message`` for people."""
+    """A refused command: ``code`` for machines, ``status`` for HTTP, ``message`` for people.
+
+    ``variant`` picks another wording of the same code (an activation code is not a verification
+    code); ``field`` is set by a page to place the message beside its input.
+    """
+
+    variant: str | None = None
+    field: str | None = None
 
     def __init__(self, code: str, status: int | None = None, /, **params: Any) -> None:
         super().__init__(code)
@@ -65,7 +73,7 @@ class CommandError(Exception):
     @property
     def message(self) -> str:
         """Return the translated message, with its parameters filled in."""
-        return message_for(self.code, self.params)
+        return message_for(self.code, self.params, self.variant)
 
     @classmethod
     def from_rule(cls, violation: RuleViolation) -> CommandError:

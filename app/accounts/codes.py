@@ -102,17 +102,36 @@ def count_wrong_attempt(row, on_wrong: Callable[[Session], object] | None = None
     return attempts
 
 
+def _refusal(code: str, variant: str | None, **params) -> AccountError:
+    error = AccountError(code, **params)
+    error.variant = variant
+    return error
+
+
 def consume(row, code: str, context: tuple[str, ...], now: dt.datetime,
-            on_wrong: Callable[[Session], object] | None = None):
+            on_wrong: Callable[[Session], object] | None = None, variant: str | None = None):
     """Use a stored code once: refuse used, expired or locked codes; count a wrong try on the side."""
     if row.used_at is not None:
-        raise AccountError("code_used")
+        raise _refusal("code_used", variant)
     if row.expires_at <= now:
-        raise AccountError("code_expired")
+        raise _refusal("code_expired", variant)
     if row.attempts >= MAX_ATTEMPTS:
-        raise AccountError("code_locked")
+        raise _refusal("code_locked", variant)
     if not codes_match(row.code_hash, code, *context):
         remaining = MAX_ATTEMPTS - count_wrong_attempt(row, on_wrong)
-        raise AccountError("code_locked" if remaining <= 0 else "code_wrong", remaining=max(0, remaining))
+        raise _refusal("code_locked" if remaining <= 0 else "code_wrong", variant, remaining=max(0, remaining))
     row.used_at = now
     return row
+
+
+def cooldown_left(target: str | None, purpose: str, now: dt.datetime | None = None) -> int:
+    """Return the seconds until another code may be sent to ``target`` (0: now)."""
+    if not target:
+        return 0
+    last = db.session.scalar(
+        select(func.max(VerificationCode.issued_at))
+        .where(VerificationCode.target == target, VerificationCode.purpose == purpose)
+    )
+    if last is None:
+        return 0
+    return max(0, int((RESEND_COOLDOWN - ((now or utcnow()) - last)).total_seconds()))

@@ -65,6 +65,15 @@ ACCOUNT_MESSAGES = {
     "not_verified": _l("Please verify your mobile number or e-mail address first."),
     # recovery
     "account_unknown": _l("No account matches. Check the login name, mobile number or e-mail address."),
+    # the same refusals, worded for the institution's activation code
+    "code_expired.activation": _l("The activation code has expired. Please ask your institution to issue a new one."),
+    "code_used.activation": _l("This activation code was already used."),
+    "code_locked.activation": _l(
+        "Too many wrong attempts: this activation code no longer works. Please ask your institution for a new one."
+    ),
+    "code_wrong.activation": _l("The activation code is wrong. %(remaining)d attempt(s) left."),
+    # empty fields
+    "field_required": _l("Please fill in: %(label)s."),
     # security settings and institution choice
     "password_same": _l("The new password must differ from the current one."),
     "contact_same": _l("This is already your contact; enter a new one."),
