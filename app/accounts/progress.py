@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from flask import current_app
 from sqlalchemy import select
 
-from app.domain.enums import AccountStatus, RegistrationStatus
+from app.domain.enums import AccountStatus, AssessmentKind, RegistrationStatus
 from app.extensions import db
 from app.models import Physician, PracticeRegistration
 
@@ -33,3 +36,19 @@ def next_step(physician: Physician, registration: PracticeRegistration | None) -
     if physician.status == AccountStatus.DISABLED:
         return CONTACT_INSTITUTION
     return FIRST_REGISTRATION if registration is None else None
+
+
+def assessment_cycle_end(registration: PracticeRegistration | None, assessments) -> dt.date | None:
+    """Return the end of the physician's current 定期考核 cycle (3 years from registration), if registered."""
+    if registration is None or registration.status == RegistrationStatus.CANCELLED:
+        return None
+    ends = [a.cycle_end for a in assessments if a.kind == AssessmentKind.PERIODIC]
+    if ends:
+        return max(ends)
+    years = current_app.config.get("ASSESSMENT_CYCLE_YEARS", 3)
+    start = registration.registered_on
+    try:
+        end = start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + years, day=28)
+    return end - dt.timedelta(days=1)
