@@ -74,6 +74,15 @@ ACCOUNT_MESSAGES = {
     "code_wrong.activation": _l("The activation code is wrong. %(remaining)d attempt(s) left."),
     # empty fields
     "field_required": _l("Please fill in: %(label)s."),
+    # web login
+    "login_failed": _l("The login name or the password is wrong. Check both; after repeated failures the account is locked."),
+    "login_locked": _l(
+        "Too many wrong passwords: the account is locked until %(time)s (Beijing time). Try again then, or reset your password now."
+    ),
+    "login_locked_admin": _l(
+        "Too many wrong passwords: the account is locked. Reset your password or ask your administrator to unlock it."
+    ),
+    "login_disabled": _l("This account is disabled. Please contact your institution or administrator."),
     # security settings and institution choice
     "password_same": _l("The new password must differ from the current one."),
     "contact_same": _l("This is already your contact; enter a new one."),

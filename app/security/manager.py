@@ -11,7 +11,6 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (
-    AuthDBView,
     PermissionViewModelView,
     RoleModelView,
     UserDBModelView,
@@ -27,6 +26,7 @@ from app.labels import ROLE_LABELS, blank_none, role_names, yes_no
 from app.models import Physician, RegistryUser, SecurityEvent
 from app.models._base import utcnow
 from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN
+from app.views.login import LoginPageView
 from app.views.settings import MyPasswordView, ProfileEditRedirectView, settings_url
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class RegistryUserView(UserDBModelView):
         return redirect(self.get_redirect())
 
 
-class RegistryAuthDBView(AuthDBView):
+class RegistryAuthDBView(LoginPageView):
     """FAB's login, with our page: links to sign-up and recovery, the lockout rule explained."""
 
     login_template = "security/login.html"

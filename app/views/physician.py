@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, request, send_from_directory, session, url_for
+from flask import Response, current_app, flash, g, redirect, request, send_from_directory, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -22,6 +22,11 @@ from app.security.scope import current_scope, scoped
 from app.views.account import WELCOME_KEY, next_step_endpoint
 
 CONTACT_KEY = "contact_change"
+NO_PHOTO = (  # a head-and-shoulders outline, drawn here so no file or CDN is needed
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 128" width="96" height="128">'
+    '<rect width="96" height="128" fill="#f2f2f2"/><circle cx="48" cy="46" r="20" fill="#c8c8c8"/>'
+    '<path d="M12 128c0-26 16-42 36-42s36 16 36 42z" fill="#c8c8c8"/></svg>'
+)
 
 
 def _own_physician() -> Physician | None:
@@ -79,11 +84,11 @@ class PhysicianHomeView(BaseView):
     @expose("/photo")
     @has_access
     def photo(self):
-        """Serve the physician's own photo (never anybody else's: no id in the URL)."""
+        """Serve the physician's own photo (never anybody else's: no id in the URL), or a blank outline."""
         physician = _own_physician()
         folder = current_app.config.get("IMG_UPLOAD_FOLDER") or current_app.config.get("UPLOAD_FOLDER")
         if physician is None or not physician.photo or not folder:
-            abort(404)
+            return Response(NO_PHOTO, mimetype="image/svg+xml")
         return send_from_directory(folder, physician.photo)
 
     @expose("/security/")
