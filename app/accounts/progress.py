@@ -38,17 +38,24 @@ def next_step(physician: Physician, registration: PracticeRegistration | None) -
     return FIRST_REGISTRATION if registration is None else None
 
 
-def assessment_cycle_end(registration: PracticeRegistration | None, assessments) -> dt.date | None:
-    """Return the end of the physician's current 定期考核 cycle (3 years from registration), if registered."""
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def assessment_cycle_end(registration: PracticeRegistration | None, assessments,
+                         today: dt.date | None = None) -> dt.date | None:
+    """Return the end of the 定期考核 cycle that contains today (cycles of N years from registration)."""
     if registration is None or registration.status == RegistrationStatus.CANCELLED:
         return None
-    ends = [a.cycle_end for a in assessments if a.kind == AssessmentKind.PERIODIC]
-    if ends:
-        return max(ends)
+    today = today or dt.date.today()
     years = current_app.config.get("ASSESSMENT_CYCLE_YEARS", 3)
-    start = registration.registered_on
-    try:
-        end = start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        end = start.replace(year=start.year + years, day=28)
-    return end - dt.timedelta(days=1)
+    ends = [a.cycle_end for a in assessments if a.kind == AssessmentKind.PERIODIC]
+    start = max(ends) + dt.timedelta(days=1) if ends else registration.registered_on
+    end = _add_years(start, years) - dt.timedelta(days=1)
+    while end < today:  # recorded cycles lie in the past: count on to the current one
+        start = end + dt.timedelta(days=1)
+        end = _add_years(start, years) - dt.timedelta(days=1)
+    return end

@@ -212,3 +212,18 @@ def test_home_shows_labelled_records_and_a_next_step(app, as_user):
     assert "active" not in page.split('id="next-step"')[1] and "clinical" not in page
     next_step = page.split('id="next-step"')[1].split('id="account"')[0]
     assert "执业注册有效" in next_step and "定期考核" in next_step and "<a " not in next_step
+
+
+def test_the_assessment_cycle_is_the_one_containing_today(app):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from app.accounts.progress import assessment_cycle_end
+
+    registration = SimpleNamespace(status="active", registered_on=dt.date(2020, 12, 10))
+    first = SimpleNamespace(kind="periodic", cycle_end=dt.date(2023, 12, 9))
+    with app.app_context():
+        assert assessment_cycle_end(registration, [], dt.date(2021, 1, 1)) == dt.date(2023, 12, 9)
+        assert assessment_cycle_end(registration, [first], dt.date(2026, 11, 29)) == dt.date(2026, 12, 9)
+        assert assessment_cycle_end(registration, [first], dt.date(2026, 12, 10)) == dt.date(2029, 12, 9)
+        assert assessment_cycle_end(SimpleNamespace(status="cancelled"), [first]) is None
