@@ -10,9 +10,11 @@ from sqlalchemy import select
 from app.accounts import audit
 from app.accounts.codes import consume, hash_code, new_code
 from app.accounts.errors import AccountError, command
+from app.accounts.settings import notice_contact
+from app.accounts.signup import selectable_institution
 from app.domain.enums import AccountStatus, Channel
 from app.extensions import db
-from app.models import ActivationCode, Physician
+from app.models import ActivationCode, Institution, Physician
 from app.models._base import utcnow
 from app.notify.outbox import enqueue
 
@@ -62,7 +64,6 @@ def issue_activation_codes(institution_id: int, physician_ids: list[int], channe
                 expires=format_datetime(now + ACTIVATION_TTL, "yyyy-MM-dd HH:mm"))
         audit.record("activation_code_issued", physician=physician, actor_id=issued_by_id, ip=ip, detail=channel)
         issued.append(row)
-    db.session.commit()
     return issued
 
 
@@ -84,7 +85,6 @@ def revoke_activation_codes(institution_id: int, physician_ids: list[int], actor
             count += 1
         if rows:
             audit.record("activation_code_revoked", physician=physician, actor_id=actor_id)
-    db.session.commit()
     return count
 
 
@@ -108,9 +108,66 @@ def activate(physician: Physician, code: str, ip: str | None = None) -> Physicia
     if row is None:
         raise AccountError("activation_missing")
     consume(row, code, ("activation", str(physician.id)), now,
-            on_wrong=lambda: audit.record("activation_failed", physician=physician, ip=ip))
+            on_wrong=lambda side: audit.record("activation_failed", physician=physician, ip=ip, session=side),
+            variant="activation")
     physician.status = AccountStatus.ACTIVE
     physician.activated_at = now
     audit.record("account_activated", physician=physician, ip=ip, detail="code")
-    db.session.commit()
+    return physician
+
+
+def _activate_automatically(physician: Physician, now, ip: str | None = None, actor_id: int | None = None) -> None:
+    """Activate a waiting physician of an institution with 自动激活 on, and tell them."""
+    physician.status = AccountStatus.ACTIVE
+    physician.activated_at = now
+    _revoke_open_codes(physician.id, now)
+    audit.record("account_activated", physician=physician, actor_id=actor_id, ip=ip, detail="auto")
+    contact = notice_contact(physician.user, physician)
+    if contact:
+        enqueue(*contact, "account_activated", institution=physician.institution.name)
+
+
+@command
+def activate_waiting(institution_id: int, actor_id: int | None = None) -> int:
+    """Activate every account waiting for an institution that has 自动激活 on; return how many."""
+    institution = db.session.get(Institution, institution_id)
+    if institution is None or not institution.auto_activate:
+        return 0
+    now = utcnow()
+    waiting = db.session.scalars(select(Physician).where(
+        Physician.institution_id == institution_id, Physician.status == AccountStatus.VERIFIED,
+    ).order_by(Physician.id)).all()
+    for physician in waiting:
+        _activate_automatically(physician, now, actor_id=actor_id)
+    return len(waiting)
+
+
+@command
+def activate_if_automatic(physician: Physician, ip: str | None = None) -> bool:
+    """Activate a waiting physician whose institution has switched 自动激活 on since; tell whether it did."""
+    institution = physician.institution
+    if physician.status != AccountStatus.VERIFIED or institution is None or not institution.auto_activate:
+        return False
+    _activate_automatically(physician, utcnow(), ip=ip)
+    return True
+
+
+@command
+def change_institution(physician: Physician, institution_id, ip: str | None = None) -> Physician:
+    """Before activation, move a physician to another institution: open codes of the old one are void."""
+    if physician.status == AccountStatus.ACTIVE:
+        raise AccountError("already_active")
+    if physician.status not in (AccountStatus.CREATED, AccountStatus.VERIFIED):
+        raise AccountError("not_waiting_activation")
+    institution = selectable_institution(institution_id)
+    if institution.id == physician.institution_id:
+        raise AccountError("institution_same")
+    now = utcnow()
+    previous = physician.institution_id
+    _revoke_open_codes(physician.id, now)
+    physician.institution_id, physician.region_code = institution.id, institution.region_code
+    physician.institution = institution
+    audit.record("institution_changed", physician=physician, ip=ip, detail=f"{previous}->{institution.id}")
+    if physician.status == AccountStatus.VERIFIED and institution.auto_activate:
+        _activate_automatically(physician, now, ip=ip)
     return physician

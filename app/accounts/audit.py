@@ -1,4 +1,4 @@
-"""Write security events in the caller's transaction."""
+"""Write security events in the caller's transaction (or a side transaction that must survive it)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from app.models import SecurityEvent
 
 
 def record(event: str, *, physician=None, user_id=None, actor_id=None, institution_id=None,
-           ip: str | None = None, detail: str | None = None) -> SecurityEvent:
-    """Add one security event to the session."""
+           ip: str | None = None, detail: str | None = None, session=None) -> SecurityEvent:
+    """Add one security event to ``session`` (default: the command's own)."""
     row = SecurityEvent(
         event=event,
         physician_id=physician.id if physician is not None else None,
@@ -21,5 +21,5 @@ def record(event: str, *, physician=None, user_id=None, actor_id=None, instituti
         ip=ip,
         detail=detail,
     )
-    db.session.add(row)
+    (session or db.session).add(row)
     return row

@@ -6,11 +6,15 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.errors import AccountError
+from app.commands import side_transaction
 from app.extensions import db
 from app.models import VerificationCode
 from app.models._base import utcnow
@@ -69,7 +73,7 @@ def issue_verification_code(channel: str, target: str, purpose: str, template: s
 
 def check_verification_code(target: str, purpose: str, code: str,
                             now: dt.datetime | None = None) -> VerificationCode:
-    """Consume the latest code for ``target``; count a wrong attempt (committed) and refuse."""
+    """Consume the latest code for ``target``; a wrong one is counted on the side and refused."""
     now = now or utcnow()
     row = db.session.scalars(
         select(VerificationCode)
@@ -82,20 +86,52 @@ def check_verification_code(target: str, purpose: str, code: str,
     return consume(row, code, (purpose, target), now)
 
 
-def consume(row, code: str, context: tuple[str, ...], now: dt.datetime, on_wrong=None):
-    """Use a stored code once: refuse used, expired or locked codes; count and commit a wrong try."""
-    if row.used_at is not None:
-        raise AccountError("code_used")
-    if row.expires_at <= now:
-        raise AccountError("code_expired")
-    if row.attempts >= MAX_ATTEMPTS:
-        raise AccountError("code_locked")
-    if not codes_match(row.code_hash, code, *context):
-        row.attempts += 1
+def count_wrong_attempt(row, on_wrong: Callable[[Session], object] | None = None) -> int:
+    """Add one wrong attempt to a code row in a transaction of its own; return the new count.
+
+    The refused command rolls back, but the count (and the audit entry ``on_wrong`` writes into
+    the side session) stays, so rolling back can never reset a code's attempt counter.
+    """
+    model = type(row)
+    with side_transaction() as side:
+        side.execute(update(model).where(model.id == row.id).values(attempts=model.attempts + 1))
         if on_wrong is not None:
-            on_wrong()
-        db.session.commit()  # the failed attempt must count even though the command is refused
-        remaining = MAX_ATTEMPTS - row.attempts
-        raise AccountError("code_locked" if remaining <= 0 else "code_wrong", remaining=remaining)
+            on_wrong(side)
+        attempts = side.scalar(select(model.attempts).where(model.id == row.id))
+    set_committed_value(row, "attempts", attempts)  # the command's session sees the count too
+    return attempts
+
+
+def _refusal(code: str, variant: str | None, **params) -> AccountError:
+    error = AccountError(code, **params)
+    error.variant = variant
+    return error
+
+
+def consume(row, code: str, context: tuple[str, ...], now: dt.datetime,
+            on_wrong: Callable[[Session], object] | None = None, variant: str | None = None):
+    """Use a stored code once: refuse used, expired or locked codes; count a wrong try on the side."""
+    if row.used_at is not None:
+        raise _refusal("code_used", variant)
+    if row.expires_at <= now:
+        raise _refusal("code_expired", variant)
+    if row.attempts >= MAX_ATTEMPTS:
+        raise _refusal("code_locked", variant)
+    if not codes_match(row.code_hash, code, *context):
+        remaining = MAX_ATTEMPTS - count_wrong_attempt(row, on_wrong)
+        raise _refusal("code_locked" if remaining <= 0 else "code_wrong", variant, remaining=max(0, remaining))
     row.used_at = now
     return row
+
+
+def cooldown_left(target: str | None, purpose: str, now: dt.datetime | None = None) -> int:
+    """Return the seconds until another code may be sent to ``target`` (0: now)."""
+    if not target:
+        return 0
+    last = db.session.scalar(
+        select(func.max(VerificationCode.issued_at))
+        .where(VerificationCode.target == target, VerificationCode.purpose == purpose)
+    )
+    if last is None:
+        return 0
+    return max(0, int((RESEND_COOLDOWN - ((now or utcnow()) - last)).total_seconds()))

@@ -1,15 +1,13 @@
-"""Refusals of the account commands: a machine code for the API, a translated message for people."""
+"""Refusals of the account commands: their codes and texts in the one registry (app.commands)."""
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 
-from app.domain.errors import RuleViolation
+from app.commands import MESSAGES as REGISTRY
+from app.commands import CommandError, command, register_messages
 
-MESSAGES = {
+ACCOUNT_MESSAGES = {
     # identity (GB 11643) and qualification
     "id_length": _l("The ID number must have 18 characters (17 digits and a final digit or X)."),
     "id_region": _l("The first six digits of the ID number are not a known region code. Please check the number."),
@@ -67,6 +65,29 @@ MESSAGES = {
     "not_verified": _l("Please verify your mobile number or e-mail address first."),
     # recovery
     "account_unknown": _l("No account matches. Check the login name, mobile number or e-mail address."),
+    # the same refusals, worded for the institution's activation code
+    "code_expired.activation": _l("The activation code has expired. Please ask your institution to issue a new one."),
+    "code_used.activation": _l("This activation code was already used."),
+    "code_locked.activation": _l(
+        "Too many wrong attempts: this activation code no longer works. Please ask your institution for a new one."
+    ),
+    "code_wrong.activation": _l("The activation code is wrong. %(remaining)d attempt(s) left."),
+    # empty fields
+    "field_required": _l("Please fill in: %(label)s."),
+    # web login
+    "login_failed": _l("The login name or the password is wrong. Check both; after repeated failures the account is locked."),
+    "login_locked": _l(
+        "Too many wrong passwords: the account is locked until %(time)s (Beijing time). Try again then, or reset your password now."
+    ),
+    "login_locked_admin": _l(
+        "Too many wrong passwords: the account is locked. Reset your password or ask your administrator to unlock it."
+    ),
+    "login_disabled": _l("This account is disabled. Please contact your institution or administrator."),
+    # security settings and institution choice
+    "password_same": _l("The new password must differ from the current one."),
+    "contact_same": _l("This is already your contact; enter a new one."),
+    "institution_same": _l("You have already chosen this institution."),
+    "not_physician": _l("This login has no physician account."),
 }
 
 HTTP_STATUS = {
@@ -77,47 +98,15 @@ HTTP_STATUS = {
     "code_cooldown": 429,
     "code_hourly_cap": 429,
     "not_your_institution": 403,
+    "not_physician": 403,
 }
 
-
-class AccountError(Exception):
-    """A refused account command: ``code`` for machines, ``message`` (translated) for people."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        """Return the translated message, with its parameters filled in."""
-        template = MESSAGES.get(self.code)
-        if template is None:
-            return self.code
-        return str(template) % self.params if self.params else str(template)
-
-    @property
-    def status(self) -> int:
-        """Return the HTTP status the API answers with."""
-        return HTTP_STATUS.get(self.code, 400)
-
-    @classmethod
-    def from_rule(cls, violation: RuleViolation) -> AccountError:
-        """Wrap a domain rule violation."""
-        return cls(violation.code, **violation.params)
+register_messages(ACCOUNT_MESSAGES, HTTP_STATUS)
+MESSAGES = REGISTRY  # the one registry, under the name the pages already use
 
 
-def command(func):
-    """Mark an account command: a refusal rolls back whatever it had staged, then propagates."""
+class AccountError(CommandError):
+    """A refused account command: ``code``, ``status``, ``params`` and the translated ``message``."""
 
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        from app.extensions import db
 
-        try:
-            return func(*args, **kwargs)
-        except AccountError:
-            db.session.rollback()
-            raise
-
-    return run
+__all__ = ["MESSAGES", "AccountError", "command"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from flask import current_app
 from sqlalchemy import select
 
-from app.domain.enums import AccountStatus, RegistrationStatus
+from app.domain.enums import AccountStatus, AssessmentKind, RegistrationStatus
 from app.extensions import db
 from app.models import Physician, PracticeRegistration
 
@@ -33,3 +36,26 @@ def next_step(physician: Physician, registration: PracticeRegistration | None) -
     if physician.status == AccountStatus.DISABLED:
         return CONTACT_INSTITUTION
     return FIRST_REGISTRATION if registration is None else None
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def assessment_cycle_end(registration: PracticeRegistration | None, assessments,
+                         today: dt.date | None = None) -> dt.date | None:
+    """Return the end of the 定期考核 cycle that contains today (cycles of N years from registration)."""
+    if registration is None or registration.status == RegistrationStatus.CANCELLED:
+        return None
+    today = today or dt.date.today()
+    years = current_app.config.get("ASSESSMENT_CYCLE_YEARS", 3)
+    ends = [a.cycle_end for a in assessments if a.kind == AssessmentKind.PERIODIC]
+    start = max(ends) + dt.timedelta(days=1) if ends else registration.registered_on
+    end = _add_years(start, years) - dt.timedelta(days=1)
+    while end < today:  # recorded cycles lie in the past: count on to the current one
+        start = end + dt.timedelta(days=1)
+        end = _add_years(start, years) - dt.timedelta(days=1)
+    return end

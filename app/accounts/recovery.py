@@ -1,24 +1,18 @@
-"""Password recovery and security settings (SPEC §2 step 6)."""
+"""Password recovery (SPEC §2 step 6); the settings commands live in app.accounts.settings."""
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import format_datetime
 from sqlalchemy import func, or_, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import audit
 from app.accounts.codes import check_verification_code, issue_verification_code
 from app.accounts.errors import AccountError, command
 from app.accounts.passwords import check_new_password
-from app.domain.contact import validate_email, validate_mobile
+from app.accounts.settings import change_password, confirm_contact_change, set_password, start_contact_change
 from app.domain.enums import Channel, CodePurpose
-from app.domain.errors import RuleViolation
 from app.domain.identity import normalize_id_number
 from app.extensions import db
 from app.models import Physician, RegistryUser
-from app.models._base import utcnow
-from app.notify.outbox import enqueue
 
 
 def find_physician(login: str) -> Physician | None:
@@ -56,18 +50,7 @@ def start_recovery(login: str, channel: str, ip: str | None = None) -> Physician
     target = _verified_target(physician, channel)
     issue_verification_code(channel, target, CodePurpose.RECOVERY, "recovery_code", physician.id)
     audit.record("recovery_code_sent", physician=physician, ip=ip, detail=channel)
-    db.session.commit()
     return physician
-
-
-def _set_password(physician: Physician, password: str) -> None:
-    user = physician.user
-    user.password = generate_password_hash(password, method=current_app.config["FAB_PASSWORD_HASH_METHOD"])
-    user.fail_login_count = 0  # a reset also lifts a lockout
-    target = physician.phone if physician.phone_verified else physician.email
-    channel = Channel.SMS if physician.phone_verified else Channel.EMAIL
-    if target:
-        enqueue(channel, target, "password_changed", time=format_datetime(utcnow(), "yyyy-MM-dd HH:mm"))
 
 
 @command
@@ -79,68 +62,10 @@ def reset_password(login: str, channel: str, code: str, password: str, password2
         raise AccountError("account_unknown")
     check_new_password(password, password2)  # before the code is consumed
     check_verification_code(_verified_target(physician, channel), CodePurpose.RECOVERY, code)
-    _set_password(physician, password)
+    set_password(physician.user, physician, password)  # a reset also lifts a lockout
     audit.record("password_reset", physician=physician, ip=ip, detail=channel)
-    db.session.commit()
     return physician
 
 
-@command
-def change_password(physician: Physician, old: str, password: str, password2: str,
-                    ip: str | None = None) -> None:
-    """Change the password; the current one is required."""
-    if not check_password_hash(physician.user.password or "", old or ""):
-        audit.record("password_change_failed", physician=physician, ip=ip)
-        db.session.commit()
-        raise AccountError("password_wrong")
-    check_new_password(password, password2)
-    _set_password(physician, password)
-    audit.record("password_changed", physician=physician, ip=ip)
-    db.session.commit()
-
-
-_PURPOSE = {Channel.SMS: CodePurpose.CHANGE_PHONE, Channel.EMAIL: CodePurpose.CHANGE_EMAIL}
-_TEMPLATE = {Channel.SMS: "change_phone_code", Channel.EMAIL: "change_email_code"}
-
-
-def _new_target(physician: Physician, channel: str, value: str) -> str:
-    try:
-        target = validate_mobile(value) if channel == Channel.SMS else validate_email(value)
-    except RuleViolation as violation:
-        raise AccountError.from_rule(violation) from None
-    if channel == Channel.SMS:
-        taken = select(Physician.id).where(Physician.phone == target, Physician.id != physician.id)
-        if db.session.scalar(taken) is not None:
-            raise AccountError("phone_taken")
-    else:
-        taken = select(RegistryUser.id).where(
-            func.lower(RegistryUser.email) == target.lower(), RegistryUser.id != physician.user_id
-        )
-        if db.session.scalar(taken) is not None:
-            raise AccountError("email_taken")
-    return target
-
-
-@command
-def start_contact_change(physician: Physician, channel: str, value: str, ip: str | None = None) -> str:
-    """Send a code to the NEW phone or e-mail; the old one stays until the new one is verified."""
-    target = _new_target(physician, channel, value)
-    issue_verification_code(channel, target, _PURPOSE[Channel(channel)], _TEMPLATE[Channel(channel)], physician.id)
-    audit.record("contact_change_started", physician=physician, ip=ip, detail=channel)
-    db.session.commit()
-    return target
-
-
-@command
-def confirm_contact_change(physician: Physician, channel: str, value: str, code: str,
-                           ip: str | None = None) -> None:
-    """Check the code sent to the new target and switch to it."""
-    target = _new_target(physician, channel, value)
-    check_verification_code(target, _PURPOSE[Channel(channel)], code)
-    if channel == Channel.SMS:
-        physician.phone, physician.phone_verified = target, True
-    else:
-        physician.email, physician.email_verified = target, True
-        physician.user.email = target
-    audit.record("contact_changed", physician=physician, ip=ip, detail=channel)
-    db.session.commit()
+__all__ = ["change_password", "confirm_contact_change", "find_physician", "reset_password", "start_contact_change",
+           "start_recovery"]

@@ -62,7 +62,7 @@ def check_identity(name: str, id_number: str, today: dt.date | None = None) -> I
     return Identity(name, number, qualifications, opens_on)
 
 
-def _check_credentials(identity: Identity, username: str, password: str, password2: str) -> str:
+def _check_username(identity: Identity, username: str) -> str:
     username = (username or "").strip()
     if not USERNAME.fullmatch(username):
         if normalize_id_number(username) == identity.id_number:
@@ -73,21 +73,44 @@ def _check_credentials(identity: Identity, username: str, password: str, passwor
     taken = select(RegistryUser.id).where(func.lower(RegistryUser.username) == username.lower())
     if db.session.scalar(taken) is not None:
         raise AccountError("username_taken")
-    check_new_password(password, password2)
     return username
 
 
-def _contact(phone: str, email: str) -> tuple[str, str]:
+def _check_phone(phone: str) -> str:
     try:
-        phone, email = validate_mobile(phone), validate_email(email)
+        phone = validate_mobile(phone)
     except RuleViolation as violation:
         raise AccountError.from_rule(violation) from None
     if db.session.scalar(select(Physician.id).where(Physician.phone == phone)) is not None:
         raise AccountError("phone_taken")
+    return phone
+
+
+def _check_email(email: str) -> str:
+    try:
+        email = validate_email(email)
+    except RuleViolation as violation:
+        raise AccountError.from_rule(violation) from None
     email_owner = select(RegistryUser.id).where(func.lower(RegistryUser.email) == email.lower())
     if db.session.scalar(email_owner) is not None:
         raise AccountError("email_taken")
-    return phone, email
+    return email
+
+
+def account_problems(identity: Identity, *, phone: str, email: str, username: str, password: str,
+                     password2: str, institution_id) -> list[AccountError]:
+    """Check every field of step 2 on its own and return all refusals, in the order of the form."""
+    checks = (
+        lambda: _check_phone(phone), lambda: _check_email(email), lambda: _check_username(identity, username),
+        lambda: check_new_password(password, password2), lambda: selectable_institution(institution_id),
+    )
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except AccountError as refusal:
+            problems.append(refusal)
+    return problems
 
 
 def selectable_institutions(query: str = "", limit: int = 20) -> list[Institution]:
@@ -120,8 +143,11 @@ def create_account(*, name: str, id_number: str, phone: str, email: str, usernam
                    today: dt.date | None = None) -> Physician:
     """Step 2: create the login and the physician profile, and send the phone code."""
     identity = check_identity(name, id_number, today)
-    username = _check_credentials(identity, username, password, password2)
-    phone, email = _contact(phone, email)
+    problems = account_problems(identity, phone=phone, email=email, username=username, password=password,
+                                password2=password2, institution_id=institution_id)
+    if problems:
+        raise problems[0]
+    username, phone, email = username.strip(), validate_mobile(phone), validate_email(email)
     institution = selectable_institution(institution_id)
     sm = current_app.appbuilder.sm
     user = sm.add_user(username, identity.name, "", email, sm.find_role(PHYSICIAN), password=password, commit=False)
@@ -138,7 +164,6 @@ def create_account(*, name: str, id_number: str, phone: str, email: str, usernam
     db.session.flush()
     issue_verification_code(Channel.SMS, phone, CodePurpose.SIGNUP, "signup_code", physician.id)
     audit.record("account_created", physician=physician, ip=ip)
-    db.session.commit()
     return physician
 
 
@@ -151,7 +176,6 @@ def send_signup_code(physician: Physician, channel: str) -> None:
     if not target:
         raise AccountError("no_contact")
     issue_verification_code(channel, target, CodePurpose.SIGNUP, "signup_code", physician.id)
-    db.session.commit()
 
 
 @command
@@ -175,5 +199,4 @@ def verify_signup(physician: Physician, channel: str, code: str, ip: str | None 
         physician.activated_at = now
         audit.record("account_activated", physician=physician, ip=ip, detail="auto")
         enqueue(channel, target, "account_activated", institution=institution.name)
-    db.session.commit()
     return physician

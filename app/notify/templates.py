@@ -35,6 +35,14 @@ TEMPLATES = {
         _l("Your password was changed"),
         _l("[Physician Registration] Your password was changed at %(time)s. If this was not you, reset it at once and contact your institution."),
     ),
+    "phone_changed": (
+        _l("Your mobile number was changed"),
+        _l("[Physician Registration] The mobile number of your account was changed to %(new)s at %(time)s. If this was not you, contact your institution at once."),
+    ),
+    "email_changed": (
+        _l("Your e-mail address was changed"),
+        _l("[Physician Registration] The e-mail address of your account was changed to %(new)s at %(time)s. If this was not you, contact your institution at once."),
+    ),
 }
 
 MESSAGE_LOCALE = "zh"

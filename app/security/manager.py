@@ -6,10 +6,11 @@ import datetime as dt
 import logging
 
 from flask import current_app, flash, has_request_context, redirect, request
+from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (
-    AuthDBView,
     PermissionViewModelView,
     RoleModelView,
     UserDBModelView,
@@ -25,6 +26,8 @@ from app.labels import ROLE_LABELS, blank_none, role_names, yes_no
 from app.models import Physician, RegistryUser, SecurityEvent
 from app.models._base import utcnow
 from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN
+from app.views.login import LoginPageView
+from app.views.settings import MyPasswordView, ProfileEditRedirectView, settings_url
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,12 @@ class RegistryUserView(UserDBModelView):
 
     pre_update = pre_add
 
+    @expose("/userinfo/")
+    @has_access
+    def userinfo(self):
+        """Send everybody to our own security settings instead of FAB's editable profile."""
+        return redirect(settings_url())
+
     @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
     def unlock(self, items):
         """Reset the failed-login counter of the selected accounts."""
@@ -89,7 +98,7 @@ class RegistryUserView(UserDBModelView):
         return redirect(self.get_redirect())
 
 
-class RegistryAuthDBView(AuthDBView):
+class RegistryAuthDBView(LoginPageView):
     """FAB's login, with our page: links to sign-up and recovery, the lockout rule explained."""
 
     login_template = "security/login.html"
@@ -133,6 +142,9 @@ class RegistrySecurityManager(SecurityManager):
     permissionviewmodelview = RegistryPermissionViewView
     userstatschartview = None  # FAB's chart loads Google's CDN (unreachable for many users) and is untranslated
     authdbview = RegistryAuthDBView
+    # FAB's own profile and password forms change names and passwords without checks: ours instead.
+    userinfoeditview = ProfileEditRedirectView
+    resetmypasswordview = MyPasswordView
 
     def is_locked(self, user) -> bool:
         """Tell whether too many failed logins have locked the account (and the lock has not expired)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask import flash, g
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.activation import activate_waiting
 from app.domain.enums import AccountStatus, AssessmentKind, AssessmentResult, Gender
 from app.labels import COLUMN_LABELS, formatter
 from app.models import Assessment, Department, Institution, Physician
@@ -36,6 +39,12 @@ class MyInstitutionView(ScopedModelView):
             "When on, physicians who choose this institution are activated as soon as they verify their phone or e-mail."
         )
     }
+
+    def post_update(self, item):
+        """Switching 自动激活 on activates the accounts already waiting for this institution."""
+        activated = activate_waiting(item.id, actor_id=g.user.id)
+        if activated:
+            flash(gettext("%(count)d waiting account(s) were activated.", count=activated), "success")
 
 
 class MyDepartmentView(ScopedModelView):

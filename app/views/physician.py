@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import Response, current_app, flash, g, redirect, request, send_from_directory, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts import recovery
 from app.accounts.errors import MESSAGES, AccountError
+from app.accounts.progress import assessment_cycle_end, latest_registration
 from app.domain import enums
 from app.domain.enums import Channel
 from app.domain.masking import mask_email, mask_phone
@@ -17,9 +19,14 @@ from app.extensions import db
 from app.labels import label_of
 from app.models import Assessment, Physician, PracticeRegistration, Qualification
 from app.security.scope import current_scope, scoped
-from app.views.account import next_step_endpoint
+from app.views.account import WELCOME_KEY, next_step_endpoint
 
 CONTACT_KEY = "contact_change"
+NO_PHOTO = (  # a head-and-shoulders outline, drawn here so no file or CDN is needed
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 128" width="96" height="128">'
+    '<rect width="96" height="128" fill="#f2f2f2"/><circle cx="48" cy="46" r="20" fill="#c8c8c8"/>'
+    '<path d="M12 128c0-26 16-42 36-42s36 16 36 42z" fill="#c8c8c8"/></svg>'
+)
 
 
 def _own_physician() -> Physician | None:
@@ -34,36 +41,55 @@ class PhysicianHomeView(BaseView):
     default_view = "index"
     # Every page here is the physician's own: one permission (can_index) covers them all.
     method_permission_name = {
-        "security": "index", "change_password": "index", "change_contact": "index", "confirm_contact": "index",
+        "security": "index", "photo": "index", "change_password": "index", "change_contact": "index", "confirm_contact": "index",
     }
 
     @expose("/")
     @has_access
     def index(self):
-        """Show the physician's own records, and nothing of anybody else's."""
+        """Show the physician's own records; other roles have no 个人中心 and go to their start page."""
         physician = _own_physician()
+        if physician is None:
+            return redirect(self.appbuilder.get_url_for_index)
         qualifications = db.session.scalars(
             scoped(select(Qualification), Qualification).order_by(Qualification.exam_year)
         ).all()
         registrations = db.session.scalars(
             scoped(select(PracticeRegistration), PracticeRegistration)
+            .options(selectinload(PracticeRegistration.scopes), joinedload(PracticeRegistration.location),
+                     joinedload(PracticeRegistration.institution))
+            .order_by(PracticeRegistration.registered_on.desc())
         ).all()
         assessments = db.session.scalars(
             scoped(select(Assessment), Assessment).order_by(Assessment.cycle_end.desc())
         ).all()
+        registration = latest_registration(physician)
         return self.render_template(
             "physician/home.html",
             physician=physician,
             user=g.user,
             qualifications=qualifications,
             registrations=registrations,
+            registration=registration,
+            cycle_end=assessment_cycle_end(registration, assessments),
             assessments=assessments,
             next_step=next_step_endpoint(physician),
+            welcome=session.pop(WELCOME_KEY, False),
             mask_phone=mask_phone,
             mask_email=mask_email,
             label_of=label_of,
             enums=enums,
         )
+
+    @expose("/photo")
+    @has_access
+    def photo(self):
+        """Serve the physician's own photo (never anybody else's: no id in the URL), or a blank outline."""
+        physician = _own_physician()
+        folder = current_app.config.get("IMG_UPLOAD_FOLDER") or current_app.config.get("UPLOAD_FOLDER")
+        if physician is None or not physician.photo or not folder:
+            return Response(NO_PHOTO, mimetype="image/svg+xml")
+        return send_from_directory(folder, physician.photo)
 
     @expose("/security/")
     @has_access
@@ -71,16 +97,18 @@ class PhysicianHomeView(BaseView):
         """Show the verified contacts and the forms to change password, phone and e-mail."""
         physician = _own_physician()
         if physician is None:
-            return redirect(url_for("PhysicianHomeView.index"))
+            return redirect(url_for("MyPasswordView.this_form_get"))  # staff have their own settings page
         return self.render_template(
             "account/security.html", physician=physician, pending=session.get(CONTACT_KEY),
             mask_phone=mask_phone, mask_email=mask_email, complexity=MESSAGES["password_weak"],
+            page_title=_("Account security"),
         )
 
     def _run(self, command, success: str, **kwargs):
         """Call a recovery command for the own profile; flash its refusal or ``success``."""
         physician = _own_physician()
         if physician is None:
+            flash(_("Only physicians have these settings."), "warning")
             return None
         try:
             result = command(physician, ip=request.remote_addr, **kwargs)

@@ -187,17 +187,21 @@ def test_identity_refusals_keep_the_values(app, web, name, number, captcha, cons
         ({"phone": "12345"}, "mobile_invalid"),
         ({"username": "physician"}, "username_taken"),
         ({"username": SUN_LI[1]}, "username_is_id"),
-        ({"institution_id": ""}, "institution_required"),
+        ({"institution_id": ""}, "field_required"),
     ],
 )
-def test_account_refusals_keep_values_but_not_passwords(app, web, overrides, code):
+def test_account_refusals_keep_values_and_the_passwords_unless_refused(app, web, overrides, code):
     identity(web, *SUN_LI)
     users = _count(app, RegistryUser)
     response = account(web, **overrides)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and f'data-error="{code}"' in page
     assert 'value="sunli@example.cn"' in page
-    assert PASSWORD not in page and "Abcdef12?" not in page
+    if code in ("password_weak", "password_mismatch"):  # a refused password is typed again
+        assert PASSWORD not in page and "Abcdef12?" not in page and "abcdefgh" not in page
+    else:  # any other refusal keeps what was typed (issue 6 item 15)
+        assert f'value="{PASSWORD}"' in page
+    assert "<title>错误：" in page and "请修正以下问题" in page and 'href="#' in page
     assert _count(app, RegistryUser) == users and _physician(app, SUN_LI[1]) is None
 
 
