@@ -11,7 +11,9 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (
     AuthDBView,
     PermissionViewModelView,
+    RoleListWidget,
     RoleModelView,
+    RoleShowWidget,
     UserDBModelView,
     UserGroupModelView,
 )
@@ -21,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, Optional, Regexp
 
 from app.domain.regions import known_region_codes
-from app.labels import blank_none, display, format_time, role_label, role_names, yes_no
+from app.labels import EMPTY, blank_none, display, format_time, role_label, role_names, yes_no
 from app.models import Physician, RegistryUser, SecurityEvent
 from app.models._base import utcnow
 from app.security.guards import ScopeViolation
@@ -30,6 +32,12 @@ from app.views.base import ReturnToListMixin
 from app.views.forms import SafeFormsMixin
 
 log = logging.getLogger(__name__)
+
+
+def permission_lines(permissions) -> str:
+    """Return a role's permissions one per line: FAB's "can list on X", or a configured (view, permission) pair."""
+    lines = [f"{p[0]} : {p[1]}" if isinstance(p, tuple) else str(p) for p in permissions or []]
+    return "\n".join(lines) or EMPTY
 
 
 def _without_last_name(columns: list[str]) -> list[str]:
@@ -139,7 +147,9 @@ class RegistryRoleView(RoleModelView):
 
     class_permission_name = "RoleModelView"  # keep FAB's permission names
     label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
-    formatters_columns = {"name": role_label}
+    list_widget = type("RoleListWidgetZh", (RoleListWidget,), {"template": "roles_list.html"})
+    show_widget = type("RoleShowWidgetZh", (RoleShowWidget,), {"template": "roles_show.html"})
+    formatters_columns = {"name": role_label, "permissions": permission_lines}
 
 
 class RegistryGroupView(UserGroupModelView):
