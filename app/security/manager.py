@@ -142,7 +142,7 @@ class RegistryAuthDBView(AuthDBView):
     login_template = "security/login.html"
 
 
-class RegistryRoleView(RoleModelView):
+class RegistryRoleView(ReturnToListMixin, RoleModelView):
     """FAB's role screen with every column labelled (FAB labels only name and permissions)."""
 
     class_permission_name = "RoleModelView"  # keep FAB's permission names
@@ -152,7 +152,7 @@ class RegistryRoleView(RoleModelView):
     formatters_columns = {"name": role_label, "permissions": permission_lines}
 
 
-class RegistryGroupView(UserGroupModelView):
+class RegistryGroupView(ReturnToListMixin, UserGroupModelView):
     """FAB's group screen with labels (FAB 5.3 defines none)."""
 
     class_permission_name = "UserGroupModelView"  # keep FAB's permission names
