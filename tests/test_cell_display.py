@@ -171,3 +171,15 @@ def test_role_names_in_chinese_on_the_admin_screens(as_user):
     form = client.get("/users/add").get_data(as_text=True)
     options = re.findall(r"(?s)<option\b[^>]*>(.*?)</option>", form)
     assert "卫健委审核员" in options and "CommissionReviewer" not in options
+
+
+def test_labels_for_the_api(app):
+    """The helpers the REST API uses: a label beside every enumeration value of a row."""
+    from app.labels import label_enum, with_enum_labels
+
+    with app.test_request_context("/"):
+        row = with_enum_labels(Physician, {"id": 1, "gender": "female", "status": "verified", "name": "李芳"})
+        assert row["gender_label"] == "女" and row["status_label"] == "待激活"
+        assert row["gender"] == "female" and "name_label" not in row and "id_label" not in row
+        assert label_enum(Physician.status, "active") == "已激活"
+        assert label_enum(PracticeRegistration.status, "active") == "有效"  # same word, other enumeration
