@@ -61,6 +61,7 @@ def test_licence_number_and_phone_are_checked_on_edit(app, as_user):
         response = client.post(url, data={**data, field: value})
         assert response.status_code == 200, field
         assert _field_error(response.get_data(as_text=True), message), field
+        assert response.get_data(as_text=True).count(message) == 1, field  # said once, beside the field
     with app.app_context():
         saved = db.session.get(Institution, inst.id)
         assert (saved.license_no, saved.phone) == (inst.license_no, inst.phone)

@@ -50,9 +50,10 @@ def license_no_validators() -> list:
 def contact_phone_validators() -> list:
     """Validators of an institution's contact telephone: optional, digits with area code or extension marks."""
 
-    def enough_digits(form, field) -> None:
-        if field.data and sum(ch.isdigit() for ch in field.data) < 7:
+    def telephone(form, field) -> None:
+        value = field.data or ""
+        if not CONTACT_PHONE.fullmatch(value) or sum(ch.isdigit() for ch in value) < 7:
             raise ValidationError(str(PHONE_MESSAGE))
 
-    return [Optional(), Regexp(CONTACT_PHONE, message=PHONE_MESSAGE), enough_digits]
+    return [Optional(), telephone]
 
