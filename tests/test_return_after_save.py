@@ -148,3 +148,20 @@ def test_single_row_action_returns_to_the_row(app, as_user):
     response = client.post(f"/activationqueueview/action/issue_sms/{pk}", data={"csrf_token": token})
     assert response.status_code == 302
     assert response.location == f"/activationqueueview/show/{pk}"
+
+
+def test_remembered_lists_stay_small_in_the_session_cookie(app, client, as_user):
+    """The session is a 4 KB cookie: only the last few lists, and no overlong query, are kept."""
+    from app.views.base import MAX_RETURN_URLS, RETURN_URLS
+
+    as_user("admin")
+    views = [view for view in _writable_views(app)]
+    for view in views:
+        client.get(_list_url(view))
+    long_filter = "/institutionview/list/?_flt_0_name=" + "x" * 600
+    assert client.get(long_filter).status_code == 200
+    with client.session_transaction() as saved:
+        remembered = dict(saved[RETURN_URLS])
+    assert len(views) > MAX_RETURN_URLS and len(remembered) == MAX_RETURN_URLS
+    assert remembered["InstitutionView"] == "/institutionview/list/"
+    assert remembered[type(views[-1]).__name__] == _list_url(views[-1])

@@ -53,7 +53,16 @@ def install_paging_guard(app: Flask) -> None:
         return None
 
 
-RETURN_URLS = "list_urls"  # session key: endpoint -> the list page (filters, order, page) last shown
+RETURN_URLS = "list_urls"  # session key: [endpoint, list page (filters, order, page)] pairs, oldest first
+MAX_RETURN_URLS, MAX_RETURN_URL = 8, 400
+
+
+def _return_pairs() -> list[list[str]]:
+    """Return the remembered [endpoint, list URL] pairs (ignoring anything malformed)."""
+    pairs = session.get(RETURN_URLS)
+    if not isinstance(pairs, list):
+        return []
+    return [list(pair) for pair in pairs if isinstance(pair, (list, tuple)) and len(pair) == 2]
 
 
 class ReturnToListMixin:
@@ -70,13 +79,16 @@ class ReturnToListMixin:
         """Remember this view's list page, with its query string, when it is shown."""
         super().update_redirect()
         if request.endpoint == f"{self.endpoint}.list":
-            urls = dict(session.get(RETURN_URLS) or {})
-            urls[self.endpoint] = request.full_path.rstrip("?")
-            session[RETURN_URLS] = urls
+            url = request.full_path.rstrip("?")
+            # The session is a cookie (4 KB): keep the few lists used last, and no overlong query.
+            # A list of pairs, not a dict: the session serializer sorts the keys of a dict.
+            pairs = [pair for pair in _return_pairs() if pair[0] != self.endpoint]
+            pairs.append([self.endpoint, url if len(url) <= MAX_RETURN_URL else request.path])
+            session[RETURN_URLS] = pairs[-MAX_RETURN_URLS:]
 
     def list_url(self) -> str:
         """Return the list page this view last showed (filters and page kept), or its first page."""
-        remembered = (session.get(RETURN_URLS) or {}).get(self.endpoint)
+        remembered = dict(_return_pairs()).get(self.endpoint)
         return remembered or url_for(f"{self.endpoint}.list")
 
     def get_redirect(self):
