@@ -1,8 +1,21 @@
-"""Translatable labels for stored enum values and common column names."""
+"""Translatable labels for stored enum values and common column names, and the cell formatters.
+
+Every screen and export shows a stored value through ``cell_formatter``: enumerations by their
+label, dates as 2026-11-29, times in Beijing time to the minute, lists joined with 、 and empty
+cells as 「--」 (DESIGN rules 11 and 13).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from enum import StrEnum
+
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Date, DateTime
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import ColumnProperty, RelationshipProperty
 
 from app.domain.enums import (
     AccountStatus,
@@ -11,13 +24,20 @@ from app.domain.enums import (
     AssessmentKind,
     AssessmentResult,
     Category,
+    Channel,
+    CodePurpose,
     FilingStatus,
     Gender,
     IdType,
+    MessageStatus,
     PracticeLevel,
     RegionLevel,
     RegistrationStatus,
 )
+
+EMPTY = "--"
+DATE_FORMAT = "%Y-%m-%d"
+DATETIME_PATTERN = "yyyy-MM-dd HH:mm"  # Babel pattern, in the configured zone (Asia/Shanghai)
 
 ENUM_LABELS = {
     IdType: {
@@ -86,6 +106,18 @@ ENUM_LABELS = {
         AssessmentResult.FAILED: _l("Failed"),
         AssessmentResult.ABSENT: _l("Did not take part"),
     },
+    Channel: {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("E-mail")},
+    CodePurpose: {
+        CodePurpose.SIGNUP: _l("Sign-up"),
+        CodePurpose.RECOVERY: _l("Password recovery"),
+        CodePurpose.CHANGE_PHONE: _l("Mobile change"),
+        CodePurpose.CHANGE_EMAIL: _l("E-mail change"),
+    },
+    MessageStatus: {
+        MessageStatus.PENDING: _l("Waiting to be sent"),
+        MessageStatus.SENT: _l("Sent"),
+        MessageStatus.FAILED: _l("Sending failed"),
+    },
 }
 
 
@@ -103,8 +135,8 @@ def choices(enum) -> list[tuple[str, object]]:
 
 
 def formatter(enum):
-    """Return a FAB column formatter showing the label of an enum value."""
-    return lambda value: label_of(enum, value)
+    """Return a FAB column formatter showing the label of an enum value (「--」 when empty)."""
+    return lambda value: label_of(enum, value) or EMPTY
 
 
 COLUMN_LABELS = {
@@ -186,13 +218,13 @@ COLUMN_LABELS = {
 def yes_no(value) -> str:
     """Return the translated 是/否 of a boolean cell (empty when unknown)."""
     if value is None:
-        return ""
+        return EMPTY
     return str(_l("Yes") if value else _l("No"))
 
 
 def blank_none(value):
-    """Show nothing instead of "None" for an empty cell."""
-    return "" if value is None else value
+    """Show 「--」 instead of "None" (or nothing) for an empty cell."""
+    return EMPTY if value is None or value == "" else value
 
 
 ROLE_LABELS = {
@@ -204,6 +236,98 @@ ROLE_LABELS = {
 }
 
 
+def role_label(role) -> str:
+    """Return the Chinese name of a FAB role (a role or its name; the roles keep their FAB names)."""
+    name = getattr(role, "name", role)
+    return str(ROLE_LABELS.get(name, name))
+
+
 def role_names(roles) -> str:
-    """Return the translated names of a user's roles, joined with 、."""
-    return "、".join(str(ROLE_LABELS.get(role.name, role.name)) for role in roles or [])
+    """Return the translated names of a user's roles, joined with 、 (「--」 when none)."""
+    return "、".join(role_label(role) for role in roles or []) or EMPTY
+
+
+def format_date(value) -> str:
+    """Return a date as 2026-11-29 (「--」 when empty); a datetime goes through ``format_time``."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, dt.datetime):
+        return format_time(value)
+    return value.strftime(DATE_FORMAT)
+
+
+def format_time(value) -> str:
+    """Return a stored (naive UTC) time in Beijing time to the minute: 2026-11-29 14:05."""
+    if value is None:
+        return EMPTY
+    return format_datetime(value, DATETIME_PATTERN)
+
+
+def display(obj) -> str:
+    """Return the text of a related row as a cell shows it."""
+    if obj is None:
+        return EMPTY
+    if type(obj).__name__ == "Filing":  # its repr is made of ids
+        period = _l("%(start)s to %(end)s", start=format_date(obj.valid_from), end=format_date(obj.valid_to))
+        return f"{display(obj.institution)} {period}"
+    return str(obj)
+
+
+def join_items(items) -> str:
+    """Return related rows as 内科专业、外科专业 (「--」 when there are none)."""
+    return "、".join(display(item) for item in items or []) or EMPTY
+
+
+def _mapper_property(model, column: str):
+    """Return the mapped property at the end of a dotted column path (None for plain attributes)."""
+    prop = None
+    for part in column.split("."):
+        mapper = sa_inspect(model, raiseerr=False) if model is not None else None
+        prop = mapper.attrs.get(part) if mapper is not None else None
+        if prop is None:
+            return None
+        model = prop.mapper.class_ if isinstance(prop, RelationshipProperty) else None
+    return prop
+
+
+def enum_of(model, column: str) -> type[StrEnum] | None:
+    """Return the enumeration stored in ``column`` of ``model`` (dotted paths allowed), if any."""
+    prop = _mapper_property(model, column)
+    if not isinstance(prop, ColumnProperty):
+        return None
+    enum = prop.columns[0].info.get("enum")
+    return enum if enum in ENUM_LABELS else None
+
+
+def label_enum(column_attr, value) -> str:
+    """Return the label of ``value`` stored in a model column, e.g. ``label_enum(Physician.status, "verified")``."""
+    enum = column_attr.property.columns[0].info.get("enum")
+    return label_of(enum, value) if enum in ENUM_LABELS else ("" if value is None else str(value))
+
+
+def with_enum_labels(model, row: dict) -> dict:
+    """Add ``<column>_label`` beside every enumeration value of an API row (as the account API does)."""
+    for column, value in list(row.items()):
+        enum = enum_of(model, column)
+        if enum is not None:
+            row[f"{column}_label"] = label_of(enum, value)
+    return row
+
+
+def cell_formatter(model, column: str) -> Callable:
+    """Return the formatter that shows ``column`` of ``model`` in a table, a detail page or an export."""
+    prop = _mapper_property(model, column)
+    if isinstance(prop, RelationshipProperty):
+        return join_items if prop.uselist else display
+    if isinstance(prop, ColumnProperty):
+        column_ = prop.columns[0]
+        enum = column_.info.get("enum")
+        if enum in ENUM_LABELS:
+            return formatter(enum)
+        if isinstance(column_.type, Boolean):
+            return yes_no
+        if isinstance(column_.type, DateTime):
+            return format_time
+        if isinstance(column_.type, Date):
+            return format_date
+    return blank_none

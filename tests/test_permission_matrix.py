@@ -45,7 +45,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     # institution
     "MyInstitutionView": {INST: {"can_list", "can_show", "can_edit"} | MENU},
     "MyDepartmentView": {INST: MANAGE},
-    "MyPhysicianView": {INST: READ_EXPORT},
+    "MyPhysicianView": {INST: READ_EXPORT | {"can_edit"}},
     "MyAssessmentView": {INST: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
     "ActivationQueueView": {INST: {"can_list", "can_show", "issue_sms", "issue_email", "revoke"} | MENU},
     "SecurityEventView": {R: READ_EXPORT, INST: READ_EXPORT},

@@ -12,9 +12,9 @@ from app.domain.enums import values
 
 
 def enum_column(enum: type[StrEnum], **kwargs):
-    """A short string column whose allowed values the database checks."""
+    """A short string column whose allowed values the database checks (``info["enum"]`` names them for labels)."""
     length = max(len(v) for v in values(enum))
-    return mapped_column(String(max(length, 8)), **kwargs)
+    return mapped_column(String(max(length, 8)), info={"enum": enum}, **kwargs)
 
 
 def enum_check(enum: type[StrEnum], column: str) -> CheckConstraint:

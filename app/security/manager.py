@@ -12,45 +12,71 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (
     PermissionViewModelView,
+    RoleListWidget,
     RoleModelView,
+    RoleShowWidget,
     UserDBModelView,
     UserGroupModelView,
 )
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from wtforms.validators import Optional, Regexp
+from wtforms.validators import DataRequired, Optional, Regexp
 
 from app.domain.regions import known_region_codes
-from app.labels import ROLE_LABELS, blank_none, role_names, yes_no
+from app.labels import EMPTY, blank_none, display, format_time, role_label, role_names, yes_no
 from app.models import Physician, RegistryUser, SecurityEvent
 from app.models._base import utcnow
+from app.security.guards import ScopeViolation
 from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN
+from app.views.base import ReturnToListMixin
+from app.views.forms import SafeFormsMixin
 from app.views.login import LoginPageView
 from app.views.settings import MyPasswordView, ProfileEditRedirectView, settings_url
 
 log = logging.getLogger(__name__)
 
 
-class RegistryUserView(UserDBModelView):
-    """FAB's user screen plus the staff scope columns and an unlock action."""
+def permission_lines(permissions) -> str:
+    """Return a role's permissions one per line: FAB's "can list on X", or a configured (view, permission) pair."""
+    lines = [f"{p[0]} : {p[1]}" if isinstance(p, tuple) else str(p) for p in permissions or []]
+    return "\n".join(lines) or EMPTY
+
+
+def _without_last_name(columns: list[str]) -> list[str]:
+    return [column for column in columns if column != "last_name"]
+
+
+class RegistryUserView(ReturnToListMixin, SafeFormsMixin, UserDBModelView):
+    """FAB's user screen plus the staff scope columns and an unlock action.
+
+    One 姓名 field (``first_name``): FAB's required 姓 (``last_name``) is empty for every account,
+    so its edit form could never be saved.
+    """
 
     list_columns = ["username", "first_name", "email", "roles", "active", "fail_login_count"]
-    add_columns = UserDBModelView.add_columns + ["institution", "jurisdiction_code"]
-    edit_columns = UserDBModelView.edit_columns + ["institution", "jurisdiction_code"]
+    add_columns = _without_last_name(UserDBModelView.add_columns) + ["institution", "jurisdiction_code"]
+    edit_columns = _without_last_name(UserDBModelView.edit_columns) + ["institution", "jurisdiction_code"]
     show_columns = [
-        "username", "first_name", "last_name", "email", "active", "roles",
+        "username", "first_name", "email", "active", "roles",
         "institution", "jurisdiction_code", "login_count", "fail_login_count", "last_login",
     ]
+    search_columns = _without_last_name(UserDBModelView.search_columns)
     show_fieldsets = None
+    user_show_fieldsets = [
+        (title, {**fieldset, "fields": _without_last_name(fieldset["fields"])})
+        for title, fieldset in UserDBModelView.user_show_fieldsets
+    ]
     label_columns = {
         **UserDBModelView.label_columns,
+        "first_name": _l("Full name"),
         "institution": _l("Institution"),
         "jurisdiction_code": _l("Jurisdiction (region code)"),
         "fail_login_count": _l("Failed logins"),
     }
     description_columns = {
         **UserDBModelView.description_columns,
+        "first_name": _l("The account holder's full name."),
         "institution": _l("Institution admins only: the institution the account manages."),
         "jurisdiction_code": _l(
             "Commission reviewers only: a province, prefecture or county code; 000000 for national."
@@ -60,27 +86,48 @@ class RegistryUserView(UserDBModelView):
         "roles": role_names,
         "active": yes_no,
         "fail_login_count": lambda value: value or 0,
-        "institution": blank_none,
+        "login_count": lambda value: value or 0,
+        "institution": display,
         "jurisdiction_code": blank_none,
-        "last_login": blank_none,
+        "last_login": format_time,
+        "created_on": format_time,
+        "changed_on": format_time,
     }
     base_order = ("id", "asc")
     validators_columns = {
         **UserDBModelView.validators_columns,
+        "first_name": [DataRequired(message=_l("Please enter the full name."))],
         "jurisdiction_code": [Optional(), Regexp(r"^\d{6}$", message=_l("Six digits, e.g. 110000; 000000 for national."))],
     }
 
-    def pre_add(self, item):
+    def _init_forms(self):
+        super()._init_forms()
+        # Role names are identifiers (CommissionReviewer): offer them by their Chinese names.
+        for form in (self.add_form, self.edit_form, self.search_form):
+            unbound = getattr(form, "roles", None)
+            if unbound is not None and hasattr(unbound, "kwargs"):
+                unbound.kwargs["get_label"] = role_label
+
+    def _check_scope_columns(self, item) -> None:
         """Refuse a reviewer without a jurisdiction or an institution admin without an institution."""
         names = {role.name for role in item.roles}
         if COMMISSION_REVIEWER in names:
             code = item.jurisdiction_code or ""
             if code != "000000" and code not in known_region_codes():
-                raise ValueError(_l("A commission reviewer needs a known region code as jurisdiction (000000 for national)."))
+                raise ScopeViolation(_l("A commission reviewer needs a known region code as jurisdiction (000000 for national)."))
         if INSTITUTION_ADMIN in names and item.institution is None:
-            raise ValueError(_l("An institution admin needs an institution."))
+            raise ScopeViolation(_l("An institution admin needs an institution."))
+        item.last_name = item.last_name or ""
 
-    pre_update = pre_add
+    def pre_add(self, item):
+        """Check the scope columns, then let FAB hash the password."""
+        self._check_scope_columns(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        """Check the scope columns, then let FAB stamp the change."""
+        self._check_scope_columns(item)
+        super().pre_update(item)
 
     @expose("/userinfo/")
     @has_access
@@ -104,15 +151,17 @@ class RegistryAuthDBView(LoginPageView):
     login_template = "security/login.html"
 
 
-class RegistryRoleView(RoleModelView):
+class RegistryRoleView(ReturnToListMixin, RoleModelView):
     """FAB's role screen with every column labelled (FAB labels only name and permissions)."""
 
     class_permission_name = "RoleModelView"  # keep FAB's permission names
     label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
-    formatters_columns = {"name": lambda name: str(ROLE_LABELS.get(name, name))}
+    list_widget = type("RoleListWidgetZh", (RoleListWidget,), {"template": "roles_list.html"})
+    show_widget = type("RoleShowWidgetZh", (RoleShowWidget,), {"template": "roles_show.html"})
+    formatters_columns = {"name": role_label, "permissions": permission_lines}
 
 
-class RegistryGroupView(UserGroupModelView):
+class RegistryGroupView(ReturnToListMixin, UserGroupModelView):
     """FAB's group screen with labels (FAB 5.3 defines none)."""
 
     class_permission_name = "UserGroupModelView"  # keep FAB's permission names

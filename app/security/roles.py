@@ -33,7 +33,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^MyDepartmentView$", MANAGE),
         (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),
         (r"^SecurityEventView$", READ_EXPORT),
-        (r"^MyPhysicianView$", READ_EXPORT),
+        (r"^MyPhysicianView$", r"^(can_list|can_show|can_edit|can_export|menu_access)$"),  # edit: 科室
         (r"^MyAssessmentView$", r"^(can_list|can_show|can_add|can_edit|can_export|menu_access)$"),
         (r"^(MyInstitution|Audit)$", r"^menu_access$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),

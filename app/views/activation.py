@@ -9,7 +9,6 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
@@ -19,7 +18,7 @@ from app.accounts.errors import AccountError
 from app.domain.enums import AccountStatus, Category, Channel, PracticeLevel
 from app.domain.masking import mask_email, mask_phone
 from app.extensions import db
-from app.labels import COLUMN_LABELS, label_of
+from app.labels import COLUMN_LABELS, format_time, label_of
 from app.models import ActivationCode, Physician, Qualification
 from app.models._base import utcnow
 from app.security.roles import ADMIN
@@ -27,7 +26,6 @@ from app.security.scope import SCOPE_FILTER, current_scope
 from app.views.base import ScopedModelView
 from app.views.filters import FilterIdNumber, FilterPrefix
 
-TIME_FORMAT = "yyyy-MM-dd HH:mm"
 # Columns computed for a whole page at once (see QueueInterface), not attributes of Physician.
 QUALIFICATION, CHANNELS, CODE = "qualification", "verified_channels", "activation_code"
 VIRTUAL = (QUALIFICATION, CHANNELS, CODE)
@@ -106,11 +104,11 @@ def _code_text(channel: str | None, issued_at, expires_at) -> str:
     if channel is None:
         return _("Not issued")
     if expires_at <= utcnow():
-        return _("Expired at %(time)s", time=format_datetime(expires_at, TIME_FORMAT))
+        return _("Expired at %(time)s", time=format_time(expires_at))
     how = _("SMS") if channel == Channel.SMS else _("E-mail")
     return _(
         "Sent by %(channel)s at %(issued)s, valid until %(expires)s",
-        channel=how, issued=format_datetime(issued_at, TIME_FORMAT), expires=format_datetime(expires_at, TIME_FORMAT),
+        channel=how, issued=format_time(issued_at), expires=format_time(expires_at),
     )
 
 

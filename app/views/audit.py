@@ -9,12 +9,13 @@ from flask_appbuilder.fieldwidgets import DatePickerWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import format_datetime, get_timezone
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 
 from app.extensions import db
+from app.labels import format_time
 from app.models import Physician, RegistryUser, SecurityEvent
 from app.views.base import ReadOnlyMixin, ScopedModelView
 
@@ -64,8 +65,8 @@ def detail_label(value: str | None) -> str:
 
 
 def local_time(value: dt.datetime | None) -> str:
-    """Show a stored (naive UTC) time in the user's time zone."""
-    return format_datetime(value, "yyyy-MM-dd HH:mm:ss") if value else ""
+    """Show a stored (naive UTC) time in Beijing time to the minute (「--」 when empty)."""
+    return format_time(value)
 
 
 def _utc_start_of_local_day(value) -> dt.datetime | None:
@@ -150,15 +151,9 @@ class SecurityEventView(ReadOnlyMixin, ScopedModelView):
     formatters_columns = {"created_at": local_time, "event": event_label, "detail": detail_label}
 
     def export_rows(self, items):
-        """Export with translated event names, loading the related people in a few batches."""
+        """Export as the list shows it, loading the related people in a few batches."""
         loaded = _preload(items)  # held so the identity map (weak references) keeps the rows
-        time_at = self.list_columns.index("created_at")
-        event_at, detail_at = self.list_columns.index("event"), self.list_columns.index("detail")
-        for item, row in zip(items, super().export_rows(items), strict=True):
-            row[time_at] = local_time(item.created_at)
-            row[event_at] = event_label(row[event_at])
-            row[detail_at] = detail_label(row[detail_at])
-            yield row
+        yield from super().export_rows(items)
         del loaded
 
 

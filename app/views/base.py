@@ -7,14 +7,17 @@ import io
 import re
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, current_app, flash, redirect, request
+from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import ModelView, expose
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext as _
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
+from wtforms import SelectField
 
+from app.labels import cell_formatter, choices, enum_of
 from app.security.scope import SCOPE_FILTER
 from app.views.forms import SafeFormsMixin
 
@@ -50,13 +53,63 @@ def install_paging_guard(app: Flask) -> None:
         return None
 
 
+RETURN_URLS = "list_urls"  # session key: [endpoint, list page (filters, order, page)] pairs, oldest first
+MAX_RETURN_URLS, MAX_RETURN_URL = 8, 400
+
+
+def _return_pairs() -> list[list[str]]:
+    """Return the remembered [endpoint, list URL] pairs (ignoring anything malformed)."""
+    pairs = session.get(RETURN_URLS)
+    if not isinstance(pairs, list):
+        return []
+    return [list(pair) for pair in pairs if isinstance(pair, (list, tuple)) and len(pair) == 2]
+
+
+class ReturnToListMixin:
+    """After a save, a delete or an action, go back to what was changed, never by page history.
+
+    FAB redirects to the previous entry of a session-wide page history, which other tabs and
+    embedded lists also write to (a bulk action could land on 科室). Here every list page remembers
+    its own URL with its filters and page (DESIGN rule 17); a save, a delete or a bulk action returns
+    there, and an action started on a detail page returns to that detail page while the row is
+    still visible.
+    """
+
+    def update_redirect(self):
+        """Remember this view's list page, with its query string, when it is shown."""
+        super().update_redirect()
+        if request.endpoint == f"{self.endpoint}.list":
+            url = request.full_path.rstrip("?")
+            # The session is a cookie (4 KB): keep the few lists used last, and no overlong query.
+            # A list of pairs, not a dict: the session serializer sorts the keys of a dict.
+            pairs = [pair for pair in _return_pairs() if pair[0] != self.endpoint]
+            pairs.append([self.endpoint, url if len(url) <= MAX_RETURN_URL else request.path])
+            session[RETURN_URLS] = pairs[-MAX_RETURN_URLS:]
+
+    def list_url(self) -> str:
+        """Return the list page this view last showed (filters and page kept), or its first page."""
+        remembered = dict(_return_pairs()).get(self.endpoint)
+        return remembered or url_for(f"{self.endpoint}.list")
+
+    def get_redirect(self):
+        """Return where a save, delete or action goes back to: the row's detail page or the list."""
+        pk = g.get("return_to_pk")
+        if pk is not None and self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters):
+            return url_for(f"{self.endpoint}.show", pk=pk)
+        return self.list_url()
+
+    def return_to_row(self, pk) -> None:
+        """Send this request's redirect to the detail page of ``pk`` (if it is still visible then)."""
+        g.return_to_pk = pk
+
+
 class ReadOnlyMixin:
     """Screens that list, show and export, but never write."""
 
     base_permissions = ["can_list", "can_show", "can_export"]
 
 
-class ScopedModelView(SafeFormsMixin, ModelView):
+class ScopedModelView(ReturnToListMixin, SafeFormsMixin, ModelView):
     """A ModelView that only ever touches rows inside the current user's scope.
 
     Subclasses set ``datamodel``, columns and ``base_order``; scope columns that must not be
@@ -74,24 +127,32 @@ class ScopedModelView(SafeFormsMixin, ModelView):
 
     def _init_properties(self):
         super()._init_properties()
-        # FAB prints booleans as True/False and empty cells as None: show 是/否 and nothing.
-        from app.labels import blank_none, yes_no
-
-        self.formatters_columns = dict(self.formatters_columns)
-        for column in {*self.list_columns, *self.show_columns}:
-            if column in self.formatters_columns:
-                continue
-            try:
-                is_boolean = "." not in column and self.datamodel.is_boolean(column)
-            except AttributeError:  # a relationship has no SQL type
-                is_boolean = False
-            self.formatters_columns[column] = yes_no if is_boolean else blank_none
+        self._init_cell_formatters()
+        self._init_enum_filters()
         for column, filters in self.search_filters_override.items():
             instances = [f(column, self.datamodel) for f in filters]
             # The search widget lists _search_filters, but request args (_flt_<i>_<column>) are
             # looked up in _all_filters: replace both, or the form and the query disagree.
             self._filters._search_filters[column] = instances
             self._filters._all_filters[column] = instances
+
+    def _init_cell_formatters(self) -> None:
+        """Show every cell by its type: labels of enumerations, 是/否, dates, Beijing times, 「--」."""
+        self.formatters_columns = dict(self.formatters_columns)
+        for column in {*self.list_columns, *self.show_columns, *self.export_columns}:
+            self.formatters_columns.setdefault(column, cell_formatter(self.datamodel.obj, column))
+
+    def _init_enum_filters(self) -> None:
+        """Search an enumeration column with a drop-down of its Chinese labels (never the stored word)."""
+        overrides = dict(self.search_filters_override)
+        extra = dict(self.search_form_extra_fields or {})
+        for column in self.search_columns:
+            enum = enum_of(self.datamodel.obj, column)
+            if enum is None or column in overrides:
+                continue
+            overrides[column] = [FilterEqual]
+            extra.setdefault(column, SelectField(self.label_columns.get(column, column), choices=choices(enum)))
+        self.search_filters_override, self.search_form_extra_fields = overrides, extra
 
     def _init_forms(self):
         super()._init_forms()
@@ -197,7 +258,9 @@ class ScopedModelView(SafeFormsMixin, ModelView):
         """Run an action on one row, refetched through the row scope."""
         if request.method == "GET":
             abort(405)
-        return self._permitted_action(name).func(self._get_scoped_or_404(pk))
+        handler, item = self._permitted_action(name), self._get_scoped_or_404(pk)
+        self.return_to_row(pk)  # a single-row action is started on the row's detail page
+        return handler.func(item)
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
@@ -216,10 +279,11 @@ class ScopedModelView(SafeFormsMixin, ModelView):
         return handler
 
     def export_rows(self, items):
-        """Yield one list of cell values per exported row (masked where the list masks)."""
+        """Yield one row of cell texts per item, formatted as on the screen (masked where the list masks)."""
         columns = self.export_columns or self.list_columns
+        formatters = [self.formatters_columns[column] for column in columns]
         for item in items:
-            yield [_cell(item, column) for column in columns]
+            yield [_export_text(f, _cell(item, c)) for c, f in zip(columns, formatters, strict=True)]
 
     @expose("/export/")
     @has_access
@@ -260,6 +324,11 @@ def _cell(item, column: str):
     value = item
     for part in column.split("."):
         value = getattr(value, part, None) if value is not None else None
-    if callable(value):
-        value = value()
-    return "" if value is None else str(value)
+    return value() if callable(value) else value
+
+
+def _export_text(formatter, value) -> str:
+    """Return the cell text of an export: as on the screen, but empty cells stay empty."""
+    if value is None or value == "" or (isinstance(value, list) and not value):
+        return ""
+    return str(formatter(value))

@@ -9,21 +9,13 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from app.domain.enums import (
-    AccountStatus,
-    ApplicationStatus,
-    ApplicationType,
     AssessmentKind,
     AssessmentResult,
     Category,
-    FilingStatus,
-    Gender,
-    IdType,
-    PracticeLevel,
     RegionLevel,
-    RegistrationStatus,
 )
 from app.domain.identity import normalize_id_number
-from app.labels import COLUMN_LABELS, formatter
+from app.labels import COLUMN_LABELS
 from app.models import (
     Application,
     Assessment,
@@ -47,7 +39,7 @@ from app.security.guards import (
 )
 from app.security.scope import ScopeFilter
 from app.views.base import ReadOnlyMixin, ScopedModelView
-from app.views.fields import county_field, enum_field
+from app.views.fields import contact_phone_validators, county_field, enum_field, license_no_validators
 from app.views.filters import FilterIdNumber, FilterPrefix
 from app.views.staff import InstitutionAdminView
 
@@ -61,7 +53,6 @@ class RegionView(ReadOnlyMixin, ScopedModelView):
     list_columns = ["code", "name", "level", "parent.name", "active"]
     search_columns = ["code", "name", "level", "active"]
     label_columns = {**COLUMN_LABELS, "parent.name": _l("Parent region")}
-    formatters_columns = {"level": formatter(RegionLevel)}
     base_order = ("code", "asc")
 
 
@@ -74,7 +65,6 @@ class ScopeView(ScopedModelView):
     search_columns = ["category", "name", "active"]
     add_columns = edit_columns = ["category", "code", "name", "sort_order", "active"]
     label_columns = {**COLUMN_LABELS, "province.name": _l("Province (blank: national)")}
-    formatters_columns = {"category": formatter(Category)}
     add_form_extra_fields = edit_form_extra_fields = {"category": enum_field("category", Category)}
     base_order = ("sort_order", "asc")
 
@@ -126,6 +116,7 @@ class InstitutionView(ScopedModelView):
         "is_military": _l("Physicians of military and armed-police hospitals register with the military health department."),
         "auto_activate": _l("Accounts naming this institution are activated as soon as the physician verifies the phone or e-mail."),
     }
+    validators_columns = {"license_no": license_no_validators(), "phone": contact_phone_validators()}
     related_views = [DepartmentView, InstitutionAdminView]
     base_order = ("id", "asc")
 
@@ -150,11 +141,6 @@ class QualificationView(ReadOnlyMixin, ScopedModelView):
     ]
     search_columns = ["certificate_no", "name", "id_number", "level", "category", "exam_year"]
     label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "province.name": _l("Province")}
-    formatters_columns = {
-        "level": formatter(PracticeLevel),
-        "category": formatter(Category),
-        "id_type": formatter(IdType),
-    }
     search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
 
 
@@ -172,23 +158,11 @@ class PhysicianView(ReadOnlyMixin, ScopedModelView):
     export_columns = ["name", "id_number_masked", "gender", "status", "institution.name", "region.name"]
     search_columns = ["name", "id_number", "status", "region_code"]
     label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "region.name": _l("Region")}
-    formatters_columns = {
-        "gender": formatter(Gender),
-        "status": formatter(AccountStatus),
-        "id_type": formatter(IdType),
-    }
     search_filters_override = {
         "name": [FilterPrefix, FilterEqual],
         "id_number": [FilterIdNumber],
         "region_code": [FilterPrefix],
     }
-
-    def export_rows(self, items):
-        """Export with translated statuses."""
-        for row in super().export_rows(items):
-            row[2] = formatter(Gender)(row[2] or None)
-            row[3] = formatter(AccountStatus)(row[3] or None)
-            yield row
 
 
 class FilingView(ReadOnlyMixin, ScopedModelView):
@@ -200,7 +174,6 @@ class FilingView(ReadOnlyMixin, ScopedModelView):
     show_columns = ["registration", "institution", "scopes", "valid_from", "valid_to", "status"]
     search_columns = ["status", "valid_from", "valid_to"]
     label_columns = COLUMN_LABELS
-    formatters_columns = {"status": formatter(FilingStatus)}
 
 
 class RegistrationView(ReadOnlyMixin, ScopedModelView):
@@ -215,11 +188,6 @@ class RegistrationView(ReadOnlyMixin, ScopedModelView):
     ]
     search_columns = ["certificate_no", "level", "category", "status", "region_code", "registered_on"]
     label_columns = {**COLUMN_LABELS, "filings": _l("Multi-site filings")}
-    formatters_columns = {
-        "level": formatter(PracticeLevel),
-        "category": formatter(Category),
-        "status": formatter(RegistrationStatus),
-    }
     related_views = [FilingView]
 
 
@@ -235,7 +203,6 @@ class ApplicationView(ReadOnlyMixin, ScopedModelView):
     ]
     search_columns = ["number", "type", "status", "region_code", "submitted_at"]
     label_columns = COLUMN_LABELS
-    formatters_columns = {"type": formatter(ApplicationType), "status": formatter(ApplicationStatus)}
 
 
 class AssessmentView(ScopedModelView):
@@ -255,7 +222,6 @@ class AssessmentView(ScopedModelView):
     edit_columns = add_columns[1:]
     search_columns = ["kind", "result", "region_code", "cycle_end"]
     label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind"), "physician_id_number": _l("Physician's ID number")}
-    formatters_columns = {"kind": formatter(AssessmentKind), "result": formatter(AssessmentResult)}
     # A million physicians do not fit in a drop-down: the reviewer types the ID number.
     add_form_extra_fields = {
         "physician_id_number": StringField(

@@ -12,11 +12,30 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms import BooleanField
+from wtforms.fields.core import UnboundField
 
 from app.security.guards import ScopeViolation
 
 DUPLICATE = _l("A record with the same unique value (number, code or name) already exists.")
 DATABASE_ERROR = _l("The record could not be saved. Please check the values and try again.")
+
+
+BLANK_CHOICE = _l("Please select")
+
+
+def _default_is_true(column) -> bool:
+    default = column.default
+    return default is not None and getattr(default, "is_scalar", False) and default.arg is True
+
+
+def label_blank_choices(form_class) -> None:
+    """Give the empty choice of FAB's related drop-downs a label (WTForms 3.3 would show "__None")."""
+    if form_class is None:
+        return
+    for name in dir(form_class):
+        unbound = getattr(form_class, name, None)
+        if isinstance(unbound, UnboundField) and unbound.kwargs.get("allow_blank") and not unbound.kwargs.get("blank_text"):
+            unbound.kwargs["blank_text"] = BLANK_CHOICE
 
 
 class SafeFormsMixin:
@@ -25,19 +44,23 @@ class SafeFormsMixin:
     def _init_forms(self):
         # FAB marks a NOT NULL boolean's checkbox as required, so "off" could never be saved.
         table = getattr(self.datamodel.obj, "__table__", None)
-        booleans = [c.name for c in table.columns if isinstance(c.type, Boolean)] if table is not None else []
-        for attr in ("add_form_extra_fields", "edit_form_extra_fields"):
+        booleans = [c for c in table.columns if isinstance(c.type, Boolean)] if table is not None else []
+        for attr, adding in (("add_form_extra_fields", True), ("edit_form_extra_fields", False)):
             extra = dict(getattr(self, attr) or {})
-            for name in booleans:
+            for column in booleans:
                 extra.setdefault(
-                    name,
+                    column.name,
                     BooleanField(
-                        self.label_columns.get(name, name),
-                        description=self.description_columns.get(name, ""),
+                        self.label_columns.get(column.name, column.name),
+                        description=self.description_columns.get(column.name, ""),
+                        # a new account, department or scope starts as the model's default (enabled)
+                        default=adding and _default_is_true(column),
                     ),
                 )
             setattr(self, attr, extra)
         super()._init_forms()
+        for form in (self.add_form, self.edit_form, self.search_form):
+            label_blank_choices(form)
 
     def _save(self, form, item, hook, message) -> bool:
         session = self.datamodel.session

@@ -9,13 +9,14 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.activation import activate_waiting
-from app.domain.enums import AccountStatus, AssessmentKind, AssessmentResult, Gender
-from app.labels import COLUMN_LABELS, formatter
+from app.domain.enums import AssessmentKind, AssessmentResult
+from app.labels import COLUMN_LABELS
 from app.models import Assessment, Department, Institution, Physician
-from app.security.guards import guard_assessment, guard_department
+from app.security.guards import ScopeViolation, guard_assessment, guard_department
+from app.security.roles import ADMIN
 from app.security.scope import current_scope
-from app.views.base import ReadOnlyMixin, ScopedModelView
-from app.views.fields import enum_field
+from app.views.base import ScopedModelView
+from app.views.fields import contact_phone_validators, enum_field
 from app.views.filters import FilterIdNumber, FilterPrefix
 
 
@@ -33,7 +34,7 @@ class MyInstitutionView(ScopedModelView):
     show_columns = ["name", "license_no", "region", "kind", "grade", "address", "phone", "auto_activate", "departments"]
     edit_columns = ["address", "phone", "auto_activate"]
     label_columns = COLUMN_LABELS
-    formatters_columns = {"departments": lambda departments: "、".join(d.name for d in departments or [])}
+    validators_columns = {"phone": contact_phone_validators()}
     description_columns = {
         "auto_activate": _l(
             "When on, physicians who choose this institution are activated as soon as they verify their phone or e-mail."
@@ -65,11 +66,13 @@ class MyDepartmentView(ScopedModelView):
     pre_update = pre_add
 
 
-class MyPhysicianView(ReadOnlyMixin, ScopedModelView):
-    """Physicians registered or filed at the institution, or waiting for its activation."""
+class MyPhysicianView(ScopedModelView):
+    """Physicians registered or filed at the institution, or waiting for its activation; 科室 is assigned here."""
 
     datamodel = SQLAInterface(Physician)
+    base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
     list_title = show_title = _l("Our physicians")
+    edit_title = _l("Assign department")
     list_columns = ["name", "id_number_masked", "gender", "phone_masked", "status", "department.name"]
     show_columns = [
         "name", "id_number_masked", "gender", "birth_date", "phone_masked", "status",
@@ -79,8 +82,20 @@ class MyPhysicianView(ReadOnlyMixin, ScopedModelView):
     search_columns = ["name", "id_number", "status", "department"]
     search_form_query_rel_fields = {"department": [["institution_id", FilterEqualFunction, _own_institution_id]]}
     label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "department.name": _l("Department")}
-    formatters_columns = {"gender": formatter(Gender), "status": formatter(AccountStatus)}
     search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
+    edit_columns = ["department"]
+    edit_form_query_rel_fields = {
+        "department": [["institution_id", FilterEqualFunction, _own_institution_id], ["active", FilterEqual, True]]
+    }
+    description_columns = {"department": _l("Only the departments of your institution are offered.")}
+
+    def pre_update(self, item):
+        """Let only the physician's own institution assign a department, and only one of its own."""
+        scope = current_scope()
+        if scope.role != ADMIN and item.institution_id != scope.institution_id:
+            raise ScopeViolation(_l("Only the physician's own institution assigns the department."))
+        if item.department is not None and item.department.institution_id != item.institution_id:
+            raise ScopeViolation(_l("Choose a department of the physician's institution."))
 
 
 class MyAssessmentView(ScopedModelView):
@@ -93,7 +108,6 @@ class MyAssessmentView(ScopedModelView):
     add_columns = edit_columns = ["physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "suspended_until", "note"]
     search_columns = ["kind", "result", "cycle_end"]
     label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind")}
-    formatters_columns = {"kind": formatter(AssessmentKind), "result": formatter(AssessmentResult)}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "physician": [["institution_id", FilterEqualFunction, _own_institution_id]]
     }

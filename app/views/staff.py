@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
-from flask_appbuilder.models.sqla.filters import FilterNotEqual
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, EqualTo
 
 from app.labels import COLUMN_LABELS
 from app.models import RegistryUser
-from app.security.guards import guard_institution_admin
+from app.security.guards import ScopeViolation, guard_institution_admin
 from app.security.scope import SCOPE_FILTER, ScopeFilter
 from app.views.base import ScopedModelView
 
@@ -34,13 +34,20 @@ class InstitutionAdminView(ScopedModelView):
     label_columns = {
         **COLUMN_LABELS,
         "username": _l("Login name"),
-        "first_name": _l("Name"),
+        "first_name": _l("Full name"),
         "last_login": _l("Last login"),
         "fail_login_count": _l("Failed logins"),
         "password": _l("Password"),
         "conf_password": _l("Confirm password"),
     }
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"institution": [["id", ScopeFilter, None]]}
+    # Military and armed-police hospitals register with the military health department: no admin here.
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "institution": [["id", ScopeFilter, None], ["is_military", FilterEqual, False]]
+    }
+    validators_columns = {
+        "institution": [DataRequired(message=_l("Please choose the institution the account manages."))],
+        "first_name": [DataRequired(message=_l("Please enter the full name."))],
+    }
     add_form_extra_fields = {
         "password": PasswordField(
             _l("Password"),
@@ -57,6 +64,7 @@ class InstitutionAdminView(ScopedModelView):
 
     def pre_add(self, item):
         """Make the account an institution admin of an institution in scope, with a hashed password."""
+        _refuse_military(item)
         guard_institution_admin(item)
         item.last_name = item.last_name or ""
         item.password = generate_password_hash(
@@ -65,4 +73,11 @@ class InstitutionAdminView(ScopedModelView):
 
     def pre_update(self, item):
         """Keep the account an institution admin of an institution in scope."""
+        _refuse_military(item)
         guard_institution_admin(item)
+
+
+def _refuse_military(user) -> None:
+    """Refuse an admin account for a military or armed-police hospital (it registers elsewhere)."""
+    if user.institution is not None and user.institution.is_military:
+        raise ScopeViolation(_l("Military and armed-police hospitals have no institution admin in this system."))
