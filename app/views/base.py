@@ -16,6 +16,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 
 from app.security.scope import SCOPE_FILTER
+from app.views.choices import ScopedChoicesMixin
 from app.views.forms import SafeFormsMixin
 
 _PAGING_ARG = re.compile(r"^(page|psize)_\w+$")
@@ -56,7 +57,7 @@ class ReadOnlyMixin:
     base_permissions = ["can_list", "can_show", "can_export"]
 
 
-class ScopedModelView(SafeFormsMixin, ModelView):
+class ScopedModelView(ScopedChoicesMixin, SafeFormsMixin, ModelView):
     """A ModelView that only ever touches rows inside the current user's scope.
 
     Subclasses set ``datamodel``, columns and ``base_order``; scope columns that must not be
