@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from app.models import Region
 from app.security.scope import ScopeFilter
 
-ADMIN_ONLY = "FAB administration: only the Admin role holds any permission on it"
+ADMIN_ONLY = "FAB administration: only the Admin role may list, show, add, edit, delete or export its rows"
 
 # view class name -> why it may list rows without the scope filter (reviewed; keep it short)
 UNSCOPED_VIEWS: dict[str, str] = {
