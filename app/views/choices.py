@@ -36,9 +36,10 @@ class ScopedChoicesMixin:
             # Copy: views often share one dict between the add and the edit form.
             rel_fields = {column: list(filters) for column, filters in (getattr(self, rel_attr) or {}).items()}
             for column in getattr(self, columns_attr) or []:
-                if not datamodel.is_relation(column) or datamodel.get_related_model(column) in REFERENCE_MODELS:
+                if not datamodel.is_relation(column):
                     continue
+                # An entry (even without filters) also lets the list select search choices without a count.
                 filters = rel_fields.setdefault(column, [])
-                if not _has_scope(filters):
+                if datamodel.get_related_model(column) not in REFERENCE_MODELS and not _has_scope(filters):
                     filters.append(["id", ScopeFilter, None])
             setattr(self, rel_attr, rel_fields)
