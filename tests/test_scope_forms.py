@@ -143,7 +143,13 @@ def test_an_out_of_scope_id_posted_by_hand_is_refused_by_the_form(app, as_user, 
     token = csrf_token(client, "/departmentview/add")
     form = {"name": "越权科", "active": "y", "csrf_token": token}
     response = client.post("/departmentview/add", data={**form, "institution": str(guangzhou)})
-    assert response.status_code == 200  # the form again, with the error
+    assert response.status_code == 200  # the form again, with the error in Chinese
+    body = response.get_data(as_text=True)
+    field = body[body.index('name="institution"'):]
+    error = field[: field.index("</td>")]  # the id matches no offered row: the field counts as empty
+    alert = re.search(r'alert-danger">\s*([^<]+?)\s*<', error)
+    assert alert and re.fullmatch(r"[^A-Za-z]+", alert.group(1)), error  # a Chinese error on the field
+    assert f'value="{guangzhou}"' not in error
     with app.app_context():
         assert db.session.scalar(select(Department.id).where(Department.name == "越权科")) is None
     # The same post with an institution in the jurisdiction is saved: the refusal was the choice.
