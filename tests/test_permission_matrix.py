@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import RegistryUser
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
 from tests.conftest import PASSWORD, login
+from tests.public_routes import PUBLIC_ENDPOINTS
 
 R, INST, P = COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
 USERS = {ADMIN: "admin", R: "reviewer", INST: "inst_admin", P: "physician"}
@@ -100,14 +101,8 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
 # Permissions granted to the Public role: open to everybody, logged in or not.
 PUBLIC_GRANTS = {("can_get", "OpenApi")}
 
-# GET endpoints that carry no permission on purpose.
-UNPROTECTED_GET = {
-    "RegistryIndexView.index", "UtilView.back", "LocaleView.index", "RegistryAuthDBView.login", "RegistryAuthDBView.logout",
-    "static", "appbuilder.static",
-    "SignupView.identity", "SignupView.account", "SignupView.verify", "SignupView.activate",
-    "SignupView.captcha", "SignupView.privacy", "SignupView.institutions",
-    "RecoveryView.start", "RecoveryView.reset",
-}
+# GET endpoints that carry no permission on purpose: the one reviewed list (tests/public_routes.py).
+UNPROTECTED_GET = set(PUBLIC_ENDPOINTS)
 # Endpoints never exercised by GET in the HTTP sweep (they refuse GET or stream files).
 SKIP_SUFFIXES = (".action", ".delete", ".download")
 

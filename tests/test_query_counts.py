@@ -178,3 +178,56 @@ def test_export_joins_related_columns_instead_of_lazy_loading(app, as_user):
     rows = response.get_data(as_text=True).strip().splitlines()
     assert len(rows) > 5  # header + the demo physicians of several institutions and regions
     assert len(statements) <= MAX_STATEMENTS, statements
+
+
+# --- every list page, generated from the registry -----------------------------------------------
+
+# The statements a list page needs: the logged-in user (with roles and groups), the count and the
+# page itself (one SELECT joining every dotted column). A page with more says why here.
+DEFAULT_LIST_STATEMENTS = 3
+LIST_STATEMENTS = {
+    "MyPhysicianView": 4,  # + the department choices of its search form
+    "ActivationQueueView": 4,  # + qualification and open code of the whole page (QueueInterface)
+    "MyInstitutionView": 5,  # + the region and department choices of its (default) search form
+}
+# FAB's own administration screens are not ours to tune (their user and role lists load each
+# row's roles one by one); they are Admin-only and listed here so a new screen cannot hide.
+UNTUNED_LISTS = {
+    "RegistryUserView", "RegistryRoleView", "RegistryGroupView",
+    "PermissionModelView", "ViewMenuModelView", "RegistryPermissionViewView",
+}
+LIST_USERS = ["admin", "reviewer", "reviewer_11", "inst_admin", "reviewer_44", "inst_admin_gz"]
+
+
+def test_every_list_page_issues_the_statements_it_needs_and_no_more(app, client):
+    """Each registered list page, for every user allowed to see it, on data with rows on every list."""
+    from tests.conftest import login
+    from tests.scope_data import add_scope_data
+
+    add_scope_data(app)
+    sm = app.appbuilder.sm
+    lists = [v for v in app.appbuilder.baseviews if "can_list" in (getattr(v, "base_permissions", None) or [])]
+    names = {type(v).__name__ for v in lists}
+    assert set(LIST_STATEMENTS) | UNTUNED_LISTS <= names, "stale entries"
+    worst: dict[str, int] = {}
+    too_many = []
+    for username in LIST_USERS:
+        client.get("/logout/")
+        assert login(client, username).status_code == 302
+        with app.app_context():
+            from app.models import RegistryUser
+
+            user = db.session.scalar(select(RegistryUser).where(RegistryUser.username == username))
+            allowed = [v for v in lists if sm._has_view_access(user, "can_list", v.class_permission_name)]
+        for view in allowed:
+            name = type(view).__name__
+            if name in UNTUNED_LISTS:
+                continue
+            count = len(statements_for(app, client, f"{view.route_base}/list/"))
+            worst[name] = max(worst.get(name, 0), count)
+            if count > LIST_STATEMENTS.get(name, DEFAULT_LIST_STATEMENTS):
+                too_many.append((username, name, count))
+    assert not too_many, too_many
+    assert names - UNTUNED_LISTS == set(worst), "a list page was not tried by any user"
+    loose = {n: c for n, c in worst.items() if c < LIST_STATEMENTS.get(n, DEFAULT_LIST_STATEMENTS)}
+    assert not loose, f"bounds above what the pages need, tighten them: {loose}"

@@ -342,3 +342,63 @@ def test_unknown_action_is_not_found(app, as_user):
     assert response.status_code == 404
     response = client.post("/institutionview/action/nope/1", data={"csrf_token": token})
     assert response.status_code == 404
+
+
+# --- no route is open by accident ---------------------------------------------------------------
+
+# HEAD mirrors GET and Flask answers OPTIONS itself (no view code runs): every other method is tried.
+AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
+ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+SAMPLE_VALUES = {"version": "v1", "name": "no_such_action", "filename": "x.csv", "locale": "zh"}
+
+
+def _sample_url(rule) -> str:
+    """Fill a rule's arguments with plausible values (existing row 1, an API version, ...)."""
+    return ARGUMENT.sub(lambda m: SAMPLE_VALUES.get(m.group("name"), "1"), rule.rule)
+
+
+def _refused_anonymous(url: str, response, self_checked: bool = False) -> bool:
+    """Tell whether an anonymous request was turned away (the API answers 401, screens go to login)."""
+    status = response.status_code
+    if url.startswith("/api/"):
+        return status in (401, 404, 405)
+    if status in (301, 302, 303, 307, 308):
+        return self_checked or "/login/" in response.headers.get("Location", "")
+    return status in (401, 403, 404, 405) or (self_checked and status == 400)
+
+
+def _requests(app, rule):
+    """Yield (method, url, form) to try on a rule; FAB's stock action routes get a real action name."""
+    from tests.public_routes import SELF_CHECKED
+
+    url, form = _sample_url(rule), {}
+    if rule.endpoint in SELF_CHECKED:
+        view = next(v for v in app.appbuilder.baseviews if rule.endpoint.startswith(f"{v.endpoint}."))
+        names = list(view.actions)
+        if not names:
+            return  # FAB raises on any name: no action exists that could run
+        url, form = url.replace(SAMPLE_VALUES["name"], names[0]), {"action": names[0], "rowid": "1"}
+    for method in sorted(rule.methods - AUTOMATIC_METHODS):
+        yield method, url, form
+
+
+def test_every_route_and_method_refuses_anonymous_unless_public(app, client):
+    """Walk the whole URL map: each rule × each method it accepts, as an anonymous client."""
+    from tests.public_routes import PUBLIC_ENDPOINTS, SELF_CHECKED
+
+    assert _lock(app, "admin") == 1  # row 1 of the users screen: the unlock action must not run on it
+    token = csrf_token(client, "/login/")
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(PUBLIC_ENDPOINTS) | set(SELF_CHECKED) <= endpoints, "stale entries in tests/public_routes.py"
+    open_routes, tried = [], 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for method, url, form in _requests(app, rule):
+            response = client.open(url, method=method, data={**form, "csrf_token": token}, headers={"X-CSRFToken": token})
+            tried += 1
+            if not _refused_anonymous(url, response, rule.endpoint in SELF_CHECKED):
+                open_routes.append((method, url, response.status_code, response.headers.get("Location")))
+    assert not open_routes, "\n".join(map(str, open_routes))
+    assert tried > 150
+    assert _user(app, "admin").fail_login_count == 5  # no action ran (the unlock probe included)

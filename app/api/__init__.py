@@ -7,6 +7,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.labels import COLUMN_LABELS
 from app.models import Application, Institution, Physician, PracticeRegistration
+from app.security.registry import require_row_scope
 from app.security.scope import SCOPE_FILTER
 
 
@@ -59,8 +60,10 @@ class ApplicationApi(ScopedReadApi):
 
 def register_apis(appbuilder) -> None:
     """Add the REST APIs."""
-    for api in (PhysicianApi, InstitutionApi, RegistrationApi, ApplicationApi):
+    apis = (PhysicianApi, InstitutionApi, RegistrationApi, ApplicationApi)
+    for api in apis:
         appbuilder.add_api(api)
+    require_row_scope(view for view in appbuilder.baseviews if isinstance(view, apis))
     from app.api.account import register_account_apis
 
     register_account_apis(appbuilder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.security.registry import require_row_scope
 from app.views import commission as c
 from app.views import institution as i
 from app.views.account import register_account_views
@@ -49,3 +50,5 @@ def register_views(appbuilder) -> None:
 
     register_apis(appbuilder)
     register_account_views(appbuilder)
+    # Refuse to start if any registered model view or API (ours or FAB's) lacks the row scope.
+    require_row_scope(appbuilder.baseviews)

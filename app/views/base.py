@@ -19,6 +19,7 @@ from wtforms import SelectField
 
 from app.labels import cell_formatter, choices, enum_of
 from app.security.scope import SCOPE_FILTER
+from app.views.choices import ScopedChoicesMixin
 from app.views.forms import SafeFormsMixin
 
 _PAGING_ARG = re.compile(r"^(page|psize)_\w+$")
@@ -109,7 +110,7 @@ class ReadOnlyMixin:
     base_permissions = ["can_list", "can_show", "can_export"]
 
 
-class ScopedModelView(ReturnToListMixin, SafeFormsMixin, ModelView):
+class ScopedModelView(ReturnToListMixin, ScopedChoicesMixin, SafeFormsMixin, ModelView):
     """A ModelView that only ever touches rows inside the current user's scope.
 
     Subclasses set ``datamodel``, columns and ``base_order``; scope columns that must not be
