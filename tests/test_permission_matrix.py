@@ -95,6 +95,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "AccountApi": {P: {"can_self_service"}},
     "AccountPublicApi": PUBLIC,
     "RecoveryView": PUBLIC,
+    "PublicView": PUBLIC,  # FAQ and the large-text switch
 }
 
 # Permissions granted to the Public role: open to everybody, logged in or not.
@@ -107,6 +108,7 @@ UNPROTECTED_GET = {
     "SignupView.identity", "SignupView.account", "SignupView.verify", "SignupView.activate",
     "SignupView.captcha", "SignupView.privacy", "SignupView.institutions",
     "RecoveryView.start", "RecoveryView.reset",
+    "PublicView.faq", "PublicView.text_size",
 }
 # Endpoints never exercised by GET in the HTTP sweep (they refuse GET or stream files).
 SKIP_SUFFIXES = (".action", ".delete", ".download")
