@@ -176,8 +176,13 @@ def test_faq_answers_from_the_rules(client):
         assert fact in text, fact
 
 
-def test_login_page_still_works_with_an_audience(client):
-    assert client.get("/login/?audience=staff").status_code == 200
+def test_login_page_says_whose_log_in_it_is(client):
+    staff = _body(client.get("/login/?audience=staff"))
+    physician = _body(client.get("/login/?audience=physician"))
+    plain = _body(client.get("/login/"))
+    assert "卫生健康行政部门为您开设的账号" in staff and "开通账户时设置的用户名" not in staff
+    assert "开通账户时设置的用户名" in physician
+    assert "login-hint" not in plain and 'name="username"' in plain
 
 
 def test_physician_still_lands_on_me(as_user):
