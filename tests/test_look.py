@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Physician, RegistryUser
 from app.security.roles import COMMISSION_REVIEWER
 from app.security.scope import Scope
+from tests.conftest import PASSWORD
 from tests.test_i18n import _html_pages, english_leaks, visible_text
 from tests.test_query_counts import counted
 
@@ -150,6 +151,10 @@ def test_anonymous_visitor_is_asked_to_log_in_and_kept_on_course(client):
     body = _body(client.get(location))
     assert "请先登录" in body and "登录后将自动回到您要访问的页面" in body
     assert "访问被拒绝" not in body
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body).group(1)
+    response = client.post(location, data={"username": "reviewer_11", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/physicianview/list/?page_PhysicianView=1")  # back on course
 
 
 def test_home_page_explains_the_process_and_offers_two_ways_in(client):
@@ -191,7 +196,7 @@ def test_physician_still_lands_on_me(as_user):
 
 
 def _tile_counts(body: str) -> dict[str, int]:
-    tiles = re.findall(r'id="tile-(\w+)".*?tile__count num">([\d,]+)<', body, re.S)
+    tiles = re.findall(r'id="tile-(\w+)".*?tile__count tnum">([\d,]+)<', body, re.S)
     return {key: int(count.replace(",", "")) for key, count in tiles}
 
 
