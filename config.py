@@ -99,6 +99,19 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
 
+    # Site footer (《政府网站发展指引》): each item is hidden when set to an empty string.
+    FOOTER_SPONSOR = os.environ.get("FOOTER_SPONSOR", "国家卫生健康委员会")  # 主办单位
+    FOOTER_ORGANIZER = os.environ.get("FOOTER_ORGANIZER", "")  # 承办单位
+    FOOTER_SUPPORT = os.environ.get("FOOTER_SUPPORT", "")  # 技术支持
+    FOOTER_HOTLINE = os.environ.get("FOOTER_HOTLINE", "12320")  # 服务热线
+    FOOTER_HOTLINE_HOURS = os.environ.get("FOOTER_HOTLINE_HOURS", "工作日 8:30—17:00")
+    FOOTER_ICP = os.environ.get("FOOTER_ICP", "")  # ICP 备案号, linked to beian.miit.gov.cn
+    FOOTER_PSB = os.environ.get("FOOTER_PSB", "")  # 公安机关备案号, e.g. 京公网安备 11010502000000号
+    FOOTER_PSB_CODE = os.environ.get("FOOTER_PSB_CODE", "")  # its number, for the link to beian.mps.gov.cn
+    FOOTER_SITE_ID = os.environ.get("FOOTER_SITE_ID", "")  # 网站标识码
+    FOOTER_GOV_MARK_URL = os.environ.get("FOOTER_GOV_MARK_URL", "")  # 党政机关网站标识 link (dcs.conac.cn)
+    FOOTER_ERROR_REPORT_URL = os.environ.get("FOOTER_ERROR_REPORT_URL", "")  # 我为政府网站找错
+
     # Lists: FAB's page size is uncapped; ours is not.
     FAB_PAGE_SIZE = 25
     MAX_PAGE_SIZE = _int("MAX_PAGE_SIZE", 100)

@@ -7,9 +7,11 @@ Every JSON error anywhere in the application has the shape ``{"code", "message",
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 # status -> (machine code, page title, what to do next)
@@ -72,13 +74,38 @@ def handle_http_error(error: HTTPException) -> Response | tuple:
         headers["Retry-After"] = str(retry_after)
     if is_api_request():
         return json_error(status, code, str(title), headers=headers)
+    return render_error_page(status, title, advice, headers, retry_after)
+
+
+def _back_url() -> str | None:
+    """Return the referring page if it is on this site and not the failing page itself."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if not referrer or parts.netloc != request.host or referrer == request.url:
+        return None
+    return referrer
+
+
+def render_error_page(status: int, title: Any, advice: Any, headers: dict, retry_after: Any = None) -> tuple:
+    """Render our Chinese error page in the site's layout (a bare Chinese page if the layout itself fails)."""
     from flask import current_app
 
+    if status >= 500:
+        from app.extensions import db
+
+        db.session.rollback()  # the failed request may have left the session unusable
     appbuilder = current_app.appbuilder
-    body = render_template(
-        "errors/error.html", status=status, title=title, advice=advice,
-        appbuilder=appbuilder, base_template=appbuilder.base_template,
-    )
+    try:
+        body = render_template(
+            "errors/error.html", status=status, title=title, advice=advice, retry_after=retry_after,
+            back_url=_back_url(), appbuilder=appbuilder, base_template=appbuilder.base_template,
+        )
+    except Exception:  # noqa: BLE001 - the error page must never fail in turn
+        current_app.logger.exception("error page could not be rendered")
+        body = (
+            f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><title>{escape(str(title))}</title>'
+            f"<h1>{escape(str(title))}</h1><p>{escape(str(advice))}</p><p><a href=\"/\">{escape(str(_l('Back to the home page')))}</a></p></html>"
+        )
     return body, status, headers
 
 
@@ -93,5 +120,10 @@ def handle_unexpected(error: Exception) -> Response | tuple:
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers for every HTTP error and for unexpected exceptions."""
     app.register_error_handler(HTTPException, handle_http_error)
-    if not app.config.get("PROPAGATE_EXCEPTIONS") and not app.testing:
+    # Tests and the debugger see the traceback (Flask's own rule); set PROPAGATE_EXCEPTIONS=False to get
+    # the page in a test. Everywhere else an unexpected exception answers our 500 page.
+    propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if not propagate:
         app.register_error_handler(Exception, handle_unexpected)

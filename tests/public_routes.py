@@ -35,6 +35,8 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "AccountPublicApi.institutions": PUBLIC_API,
     "AccountPublicApi.recovery": PUBLIC_API,
     "AccountPublicApi.recovery_reset": PUBLIC_API,
+    "PublicView.faq": "常见问题 (FAQ): public guidance drawn from the SPEC",
+    "PublicView.text_size": "大字版 switch: sets a cookie, redirects back on this site only",
 }
 
 # FAB's stock action routes on its own (Admin-only) security screens have no @has_access: the

@@ -96,6 +96,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "AccountApi": {P: {"can_self_service"}},
     "AccountPublicApi": PUBLIC,
     "RecoveryView": PUBLIC,
+    "PublicView": PUBLIC,  # FAQ and the large-text switch
 }
 
 # Permissions granted to the Public role: open to everybody, logged in or not.

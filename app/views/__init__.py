@@ -11,6 +11,7 @@ from app.views.account import register_account_views
 from app.views.activation import ActivationQueueView
 from app.views.audit import SecurityEventView
 from app.views.physician import PhysicianHomeView
+from app.views.public import PublicView
 from app.views.staff import InstitutionAdminView
 
 
@@ -45,6 +46,7 @@ def register_views(appbuilder) -> None:
     add(SecurityEventView, "SecurityEventView", label=_l("Security audit log"), icon="fa-shield", **audit)
 
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
+    appbuilder.add_view_no_menu(PublicView)
 
     from app.api import register_apis
 
