@@ -6,7 +6,6 @@ Every JSON error anywhere in the application has the shape ``{"code", "message",
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -98,7 +97,7 @@ def retry_after_seconds() -> int:
     current = getattr(getattr(limiter, "limiter", None), "current_limit", None)
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    return max(1, int(current.reset_at - time.time()))
 
 
 def json_error(

@@ -7,7 +7,6 @@ map its refusal to ``{"code", "message", "params"}`` with the command's HTTP sta
 from __future__ import annotations
 
 import functools
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -81,7 +80,7 @@ def refusals(f: Callable[..., Response]) -> Callable[..., Response]:
 
 def too_many_requests(limit: RequestLimit) -> Response:
     """Answer a breached per-address ceiling with the same JSON shape."""
-    return rate_limited(max(1, math.ceil(limit.reset_at - time.time())))
+    return rate_limited(max(1, int(limit.reset_at - time.time())))
 
 
 def load(schema: type[Schema]) -> dict[str, Any]:
