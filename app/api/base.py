@@ -128,7 +128,13 @@ def _is_int(value: Any, low: int, high: int) -> bool:
 
 
 class RegistryModelRestApi(ApiErrorsMixin, ModelRestApi):
-    """A model API whose ``q`` argument is checked before FAB reads it."""
+    """A model API whose ``q`` argument is checked before FAB reads it; filters only on listed columns."""
+
+    def __init__(self) -> None:
+        if not self.search_columns:  # FAB's default is every column, JSON documents included
+            searchable = set(self.datamodel.get_search_columns_list())
+            self.search_columns = [c for c in self.list_columns or [] if c in searchable]
+        super().__init__()
 
     @before_request(only=["get", "get_list"])
     def check_query_argument(self) -> Response | None:
@@ -157,16 +163,22 @@ class RegistryModelRestApi(ApiErrorsMixin, ModelRestApi):
         for item in filters:
             if not isinstance(item, dict):
                 return False
-            column = item.get("col")
-            if isinstance(column, str) and self._is_integer_column(column) and not _int_like(item.get("value")):
+            if not self._value_fits(item.get("col"), item.get("value")):
                 return False
         return True
 
-    def _is_integer_column(self, column: str) -> bool:
-        try:
-            return bool(self.datamodel.is_integer(column) or self.datamodel.is_relation(column))
-        except Exception:  # noqa: BLE001 - unknown columns are refused by FAB itself
+    def _value_fits(self, column: object, value: Any) -> bool:
+        """Tell whether a filter value has a type the column can compare with (unknown columns: FAB decides)."""
+        if not isinstance(column, str):
+            return True
+        datamodel = self.datamodel
+        if datamodel.is_json(column):
             return False
+        if datamodel.is_integer(column) or datamodel.is_relation(column):
+            return _int_like(value)
+        if datamodel.is_string(column) or datamodel.is_text(column):
+            return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        return not isinstance(value, (int, float)) or isinstance(value, bool) or _is_int(value, -MAX_INT, MAX_INT)
 
 
 def _int_like(value: Any) -> bool:
