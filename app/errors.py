@@ -178,9 +178,20 @@ def normalize_api_error(response: Response) -> Response:
     return answer
 
 
+def agree_retry_after(response: Response) -> Response:
+    """Make Retry-After of an API 429 say what its body says (Flask-Limiter rewrites the header)."""
+    if response.status_code == 429 and is_api_request() and response.is_json:
+        seconds = (response.get_json(silent=True) or {}).get("params", {}).get("seconds")
+        if isinstance(seconds, int):
+            response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers for every HTTP error and for unexpected exceptions."""
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(normalize_api_error)
+    # After-request functions run last-registered first: at the front, this one runs after the limiter's.
+    app.after_request_funcs.setdefault(None, []).insert(0, agree_retry_after)
     if not app.config.get("PROPAGATE_EXCEPTIONS") and not app.testing:
         app.register_error_handler(Exception, handle_unexpected)
