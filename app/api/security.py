@@ -65,6 +65,7 @@ def locked_answer(until: dt.datetime | None) -> Response:
 class RegistrySecurityApi(ApiErrorsMixin, SecurityApi):
     """JWT login and refresh with the registry's error shape and lockout answer."""
 
+    class_permission_name = "SecurityApi"  # keep FAB's permission name
     openapi_spec_component_schemas = (LoginRequest, LoginResult)
 
     @expose("/login", methods=["POST"])
