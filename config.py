@@ -54,6 +54,7 @@ class Config:
     FAB_ROLES = ROLE_MATRIX
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.RegistrySecurityManager"
     FAB_ADD_SECURITY_API = False
+    FAB_ADD_OPENAPI_VIEWS = False  # app.api.openapi registers its own (every error response documented)
     FAB_API_SWAGGER_UI = True
     FAB_BASE_TEMPLATE = "base.html"
 
@@ -73,8 +74,13 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Per account or target first; per client address only a generous ceiling, so the staff of a
+    # hospital behind one public address are not locked out by each other.
     AUTH_RATE_LIMITED = True
-    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
+    AUTH_ACCOUNT_RATE_LIMIT = os.environ.get("AUTH_ACCOUNT_RATE_LIMIT", "10 per minute")  # per login name
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "300 per minute")  # per client address
+    ACCOUNT_API_TARGET_RATE_LIMIT = os.environ.get("ACCOUNT_API_TARGET_RATE_LIMIT", "10 per hour")
+    ACCOUNT_API_RATE_LIMIT = os.environ.get("ACCOUNT_API_RATE_LIMIT", "600 per hour")  # per client address
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "30 per hour")  # per client address
     RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "10 per hour")
 
@@ -120,6 +126,9 @@ class Config:
     ACCOUNT_OPENING_DELAY_DAYS = _int("ACCOUNT_OPENING_DELAY_DAYS", 30)
     MAX_SCOPES = _int("MAX_SCOPES", 3)
     ASSESSMENT_CYCLE_YEARS = _int("ASSESSMENT_CYCLE_YEARS", 3)
+
+    # Version of the privacy notice (/signup/privacy) a sign-up consents to; stored with the consent.
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-01")
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@12345")
 

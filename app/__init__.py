@@ -27,7 +27,7 @@ def create_app(config: object | str = "config.Config") -> Flask:
     # CSRF before AppBuilder, so FAB's APIs stay exempt and no GET or form post is unprotected.
     csrf.init_app(app)
 
-    from app.views.base import install_paging_guard
+    from app.views.base import install_paging_guard, install_pk_guard
     from app.views.index import RegistryIndexView
 
     with app.app_context():
@@ -39,6 +39,7 @@ def create_app(config: object | str = "config.Config") -> Flask:
         register_views(appbuilder)
 
     install_paging_guard(app)
+    install_pk_guard(app)
     from app.errors import register_error_handlers
 
     register_error_handlers(app)

@@ -20,6 +20,7 @@ import time
 
 from captcha.image import ImageCaptcha
 from flask import current_app, session
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 # Characters people do not confuse with each other: no 0/O, 1/I/L.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -80,3 +81,33 @@ def _seen_before(nonce: str) -> bool:
     """Remember a checked nonce until its challenge expires; tell whether it was checked already."""
     storage = current_app.appbuilder.sm.limiter.storage
     return storage.incr(f"captcha-used/{nonce}", TTL_SECONDS) > 1
+
+
+# --- the JSON API: no session, so the challenge travels in a signed, expiring token ----------------
+
+TOKEN_SALT = "account-api-captcha"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def new_captcha_token() -> tuple[str, bytes]:
+    """Return a signed token of a fresh challenge (its answer only as a keyed hash) and its PNG picture."""
+    text = _new_text()
+    nonce = secrets.token_hex(8)
+    token = _serializer().dumps({"n": nonce, "h": _digest(nonce, text)})
+    return token, ImageCaptcha(width=160, height=60).generate(text, format="png").getvalue()
+
+
+def check_captcha_token(token: str | None, answer: str | None) -> bool:
+    """Check the answer to a token's challenge; each token allows one guess, then it is refused."""
+    if not isinstance(token, str) or not isinstance(answer, str) or not answer.strip():
+        return False
+    try:
+        stored = _serializer().loads(token, max_age=TTL_SECONDS)
+    except BadData:
+        return False
+    if not isinstance(stored, dict) or _seen_before(str(stored.get("n", ""))):
+        return False
+    return hmac.compare_digest(str(stored.get("h", "")), _digest(str(stored.get("n", "")), answer))

@@ -140,8 +140,11 @@ def selectable_institution(institution_id) -> Institution:
 @command
 def create_account(*, name: str, id_number: str, phone: str, email: str, username: str, password: str,
                    password2: str, institution_id, ip: str | None = None,
-                   today: dt.date | None = None) -> Physician:
-    """Step 2: create the login and the physician profile, and send the phone code."""
+                   today: dt.date | None = None, consent_version: str | None = None) -> Physician:
+    """Step 2: create the login and the physician profile, and send the phone code.
+
+    ``consent_version`` is the privacy notice the person accepted; it is stored with the time.
+    """
     identity = check_identity(name, id_number, today)
     problems = account_problems(identity, phone=phone, email=email, username=username, password=password,
                                 password2=password2, institution_id=institution_id)
@@ -159,6 +162,7 @@ def create_account(*, name: str, id_number: str, phone: str, email: str, usernam
         gender=gender_from_id(identity.id_number), birth_date=birth_date_from_id(identity.id_number),
         phone=phone, email=email, status=AccountStatus.CREATED,
         institution_id=institution.id, region_code=institution.region_code,
+        privacy_consent_at=utcnow() if consent_version else None, privacy_notice_version=consent_version,
     )
     db.session.add(physician)
     db.session.flush()

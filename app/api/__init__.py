@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 
+from app.api.base import RegistryModelRestApi
 from app.labels import COLUMN_LABELS
 from app.models import Application, Institution, Physician, PracticeRegistration
 from app.security.registry import require_row_scope
 from app.security.scope import SCOPE_FILTER
 
+# Columns only the APIs show (the screens show the related names instead).
+API_LABELS = {
+    "id": _l("Record ID"),
+    "institution_id": _l("Institution ID"),
+    "physician_id": _l("Physician ID"),
+    "location_code": _l("Practice location code"),
+}
 
-class ScopedReadApi(ModelRestApi):
+
+class ScopedReadApi(RegistryModelRestApi):
     """A read-only model API whose every list and get-by-id is limited to the caller's scope."""
 
     allow_browser_login = True
@@ -19,7 +28,7 @@ class ScopedReadApi(ModelRestApi):
     base_filters = SCOPE_FILTER
     base_order = ("id", "desc")
     max_page_size = 100
-    label_columns = COLUMN_LABELS
+    label_columns = {**COLUMN_LABELS, **API_LABELS}
 
 
 class PhysicianApi(ScopedReadApi):
@@ -65,5 +74,7 @@ def register_apis(appbuilder) -> None:
         appbuilder.add_api(api)
     require_row_scope(view for view in appbuilder.baseviews if isinstance(view, apis))
     from app.api.account import register_account_apis
+    from app.api.openapi import register_openapi
 
     register_account_apis(appbuilder)
+    register_openapi(appbuilder)

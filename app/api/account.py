@@ -1,307 +1,44 @@
-"""JSON API of the physician's account (SPEC §2) for the mobile client: parse → command → JSON.
+"""The logged-in physician's own account in the JSON API (SPEC §2): parse → command → JSON.
 
-Every rule lives in ``app.accounts``; this module only reads the JSON body, calls the command and
-maps its refusal to ``{"code", "message", "params"}`` with the command's HTTP status (one place:
-``refusals``). Public endpoints (sign-up, recovery) are rate-limited per client IP through the
-security manager's Flask-Limiter, whose storage (RATELIMIT_STORAGE_URI) is shared by all workers.
+Every rule lives in ``app.accounts``; refusals become ``{"code", "message", "params"}`` in
+``app.api.account_common.refusals``. The public part (captcha, sign-up, recovery) is in
+``app.api.account_public``.
 """
 
 from __future__ import annotations
 
-import functools
-import time
-from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
-from flask_appbuilder.utils.limit import Limit
-from flask_babel import lazy_gettext as _l
-from flask_limiter import RequestLimit
-from flask_limiter.util import get_remote_address
-from marshmallow import Schema, ValidationError
+from flask import Response, g
+from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
 
 from app.accounts import activation, recovery, signup
-from app.accounts.errors import AccountError
 from app.accounts.progress import latest_registration, next_step
+from app.api.account_common import (
+    AccountBaseApi,
+    ApiRefusal,
+    client_ip,
+    code_sent,
+    institution_out,
+    load,
+    qualification_out,
+    refusals,
+)
+from app.api.account_public import AccountPublicApi
 from app.api.account_schemas import (
-    RESPONSES,
-    SCHEMAS,
-    AccountCreateRequest,
     ActivateRequest,
     ChannelRequest,
     ContactChangeRequest,
     ContactConfirmRequest,
-    IdentityRequest,
     PasswordChangeRequest,
-    RecoveryRequest,
-    RecoveryResetRequest,
     VerifyRequest,
 )
-from app.domain.enums import AccountStatus, Category, Channel, PracticeLevel
-from app.domain.masking import mask_email, mask_phone
+from app.api.limits import hit_targets
+from app.domain.enums import AccountStatus
 from app.extensions import db
 from app.labels import label_of
-from app.models import Institution, Physician, PracticeRegistration, Qualification
-
-TAG = "Account"
-PUBLIC_RATE_LIMIT = "20 per hour"
-MAX_INSTITUTIONS = 20
-API_MESSAGES = {
-    "invalid_request": _l("The request is malformed or misses required fields."),
-    "not_physician": _l("This login has no physician account."),
-    "rate_limited": _l("Too many requests from this address. Please try again later."),
-}
-API_DESCRIPTION = """Sign-up, verification, activation, recovery and security settings of a physician account.
-
-Sign-up: POST /api/v1/account/identity, then POST /api/v1/account/ (an SMS code is sent). Then log in
-with Flask-AppBuilder's JWT login, POST /api/v1/security/login with
-{"username", "password", "provider": "db", "refresh": true}, and send the access token as
-"Authorization: Bearer <token>" to the protected endpoints (verify, activate, me, settings).
-Every refusal is {"code": machine code, "message": Chinese text, "params": {...}} with status
-400/403/409/429; a malformed body is 400 {"code": "invalid_request", "message", "fields": [...]}."""
-
-
-# --- schemas (OpenAPI documentation and request validation) ------------------------------------------
-
-
-class InvalidRequest(Exception):
-    """The body is not a JSON object or misses / mistypes fields."""
-
-    def __init__(self, bad_fields: list[str]) -> None:
-        super().__init__(", ".join(bad_fields))
-        self.fields = bad_fields
-
-
-class ApiRefusal(Exception):
-    """A refusal of the API layer itself (no command involved)."""
-
-    def __init__(self, code: str, status: int) -> None:
-        super().__init__(code)
-        self.code, self.status = code, status
-
-
-def refused(code: str, message: str, status: int, **extra: Any) -> Response:
-    """Return the JSON error body every refusal of this API uses."""
-    response = jsonify(code=code, message=message, **extra)
-    response.status_code = status
-    return response
-
-
-def refusals(f: Callable[..., Response]) -> Callable[..., Response]:
-    """Map AccountError / malformed input to JSON errors, discarding any half-made change."""
-
-    @functools.wraps(f)
-    def wrapper(self: BaseApi, *args: Any, **kwargs: Any) -> Response:
-        try:
-            return f(self, *args, **kwargs)
-        except AccountError as error:  # the command has rolled back already
-            response = refused(error.code, error.message, error.status, params=error.params)
-            if "seconds" in error.params:
-                response.headers["Retry-After"] = str(error.params["seconds"])
-            return response
-        except InvalidRequest as error:
-            db.session.rollback()
-            return refused("invalid_request", str(API_MESSAGES["invalid_request"]), 400, fields=error.fields)
-        except ApiRefusal as error:
-            db.session.rollback()
-            return refused(error.code, str(API_MESSAGES[error.code]), error.status, params={})
-
-    return wrapper
-
-
-def too_many_requests(limit: RequestLimit) -> Response:
-    """Answer a breached per-IP limit with the same JSON shape."""
-    seconds = max(1, int(limit.reset_at - time.time()))
-    response = refused("rate_limited", str(API_MESSAGES["rate_limited"]), 429, params={"seconds": seconds})
-    response.headers["Retry-After"] = str(seconds)
-    return response
-
-
-def public_rate_limit() -> str:
-    """Return the per-IP limit of the public POST endpoints (ACCOUNT_API_RATE_LIMIT)."""
-    return current_app.config.get("ACCOUNT_API_RATE_LIMIT", PUBLIC_RATE_LIMIT)
-
-
-def load(schema: type[Schema]) -> dict[str, Any]:
-    """Read the JSON body through ``schema`` or raise InvalidRequest naming the bad fields."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidRequest(sorted(name for name, field in schema().fields.items() if field.required))
-    try:
-        return schema().load(data)
-    except ValidationError as error:
-        raise InvalidRequest(sorted(error.messages)) from None
-
-
-def client_ip() -> str | None:
-    """Return the client address recorded in the security log."""
-    return request.remote_addr
-
-
-def qualification_out(q: Qualification) -> dict[str, Any]:
-    """Describe a qualification without its certificate number (it embeds the ID number)."""
-    return {
-        "level": q.level, "level_label": label_of(PracticeLevel, q.level),
-        "category": q.category, "category_label": label_of(Category, q.category), "exam_year": q.exam_year,
-    }
-
-
-def institution_out(institution: Institution) -> dict[str, Any]:
-    """Describe an institution as the sign-up list shows it."""
-    return {
-        "id": institution.id, "name": institution.name, "region_code": institution.region_code,
-        "region": institution.region.name if institution.region else "",
-    }
-
-
-class _AccountBase(BaseApi):
-    resource_name = "account"
-    openapi_spec_tag = TAG
-    openapi_spec_component_schemas = SCHEMAS
-    responses = RESPONSES
-
-
-# --- public endpoints ------------------------------------------------------------------------------
-
-
-class AccountPublicApi(_AccountBase):
-    """Sign-up and recovery: no login; POSTs limited per client IP."""
-
-    limits = [Limit(public_rate_limit, key_func=get_remote_address, methods=("POST",), on_breach=too_many_requests)]
-
-    def add_api_spec(self, api_spec) -> None:
-        """Add the paths, and the tag explaining the sign-up and JWT login sequence."""
-        super().add_api_spec(api_spec)
-        api_spec.tag({"name": TAG, "description": API_DESCRIPTION})
-
-    @expose("/identity", methods=["POST"])
-    @safe
-    @refusals
-    def identity(self) -> Response:
-        """Check a name and ID number against the qualification records (sign-up step 1).
-        ---
-        post:
-          summary: Check the identity (sign-up step 1)
-          description: GB 11643 check, qualification match, one account per ID, account opening date.
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/IdentityRequest'}}}
-          responses:
-            200:
-              description: The person may create an account
-              content: {application/json: {schema: {$ref: '#/components/schemas/IdentityResult'}}}
-            400: {$ref: '#/components/responses/Refused'}
-            409: {$ref: '#/components/responses/Refused'}
-            429: {$ref: '#/components/responses/Refused'}
-        """
-        body = load(IdentityRequest)
-        found = signup.check_identity(body["name"], body["id_number"])
-        return self.response(
-            200, ok=True, opens_on=found.opens_on.isoformat(),
-            qualifications=[qualification_out(q) for q in found.qualifications],
-        )
-
-    @expose("/", methods=["POST"])
-    @safe
-    @refusals
-    def create(self) -> Response:
-        """Create the account and send the SMS code (sign-up step 2).
-        ---
-        post:
-          summary: Create the account (sign-up step 2)
-          description: >-
-            Creates the login and the physician profile and sends a 6-digit code by SMS. Then log in
-            with POST /api/v1/security/login {"username", "password", "provider": "db"} and call
-            POST /api/v1/account/verify with the JWT access token.
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/AccountCreateRequest'}}}
-          responses:
-            201:
-              description: Account created, SMS code sent
-              content: {application/json: {schema: {$ref: '#/components/schemas/AccountCreated'}}}
-            400: {$ref: '#/components/responses/Refused'}
-            409: {$ref: '#/components/responses/Refused'}
-            429: {$ref: '#/components/responses/Refused'}
-        """
-        physician = signup.create_account(**load(AccountCreateRequest), ip=client_ip())
-        return self.response(201, physician_id=physician.id, status=physician.status,
-                             code_sent_to=mask_phone(physician.phone))
-
-    @expose("/institutions", methods=["GET"])
-    @safe
-    @refusals
-    def institutions(self) -> Response:
-        """List up to 20 selectable (non-military) institutions whose name contains ``q``.
-        ---
-        get:
-          summary: Search the institutions a physician may choose
-          parameters:
-          - in: query
-            name: q
-            schema: {type: string}
-            description: part of the institution name
-          responses:
-            200:
-              description: Up to 20 institutions, military and armed-police hospitals excluded
-              content: {application/json: {schema: {$ref: '#/components/schemas/InstitutionOptions'}}}
-        """
-        rows = signup.selectable_institutions(request.args.get("q") or "", MAX_INSTITUTIONS)
-        return self.response(200, result=[institution_out(i) for i in rows],
-                             notice=AccountError("institution_military").message)
-
-    @expose("/recovery", methods=["POST"])
-    @safe
-    @refusals
-    def recovery(self) -> Response:
-        """Send a password recovery code to the verified phone or e-mail.
-        ---
-        post:
-          summary: Start password recovery
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/RecoveryRequest'}}}
-          responses:
-            200:
-              description: Code sent
-              content: {application/json: {schema: {$ref: '#/components/schemas/CodeSent'}}}
-            400: {$ref: '#/components/responses/Refused'}
-            429: {$ref: '#/components/responses/Refused'}
-        """
-        body = load(RecoveryRequest)
-        physician = recovery.start_recovery(body["login"], body["channel"], ip=client_ip())
-        return self.response(200, **code_sent(body["channel"], physician.phone, physician.email))
-
-    @expose("/recovery/reset", methods=["POST"])
-    @safe
-    @refusals
-    def recovery_reset(self) -> Response:
-        """Set a new password with the recovery code.
-        ---
-        post:
-          summary: Reset the password with the recovery code
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/RecoveryResetRequest'}}}
-          responses:
-            200:
-              description: Password changed
-              content: {application/json: {schema: {$ref: '#/components/schemas/Done'}}}
-            400: {$ref: '#/components/responses/Refused'}
-            429: {$ref: '#/components/responses/Refused'}
-        """
-        body = load(RecoveryResetRequest)
-        recovery.reset_password(body["login"], body["channel"], body["code"], body["password"],
-                                body["password2"], ip=client_ip())
-        return self.response(200, ok=True)
-
-
-def code_sent(channel: str, phone: str | None, email: str | None) -> dict[str, str]:
-    """Describe where a code went, masked."""
-    return {"channel": channel, "sent_to": mask_phone(phone) if channel == Channel.SMS else mask_email(email)}
-
+from app.models import Physician, PracticeRegistration, Qualification
 
 # --- the physician's own account (JWT) ------------------------------------------------------------
 
@@ -330,7 +67,7 @@ def state(physician: Physician) -> dict[str, Any]:
     return {"status": physician.status, "next_step": next_step(physician, latest_registration(physician))}
 
 
-class AccountApi(_AccountBase):
+class AccountApi(AccountBaseApi):
     """The logged-in physician's own account: verification, activation, profile, settings."""
 
     method_permission_name = {
@@ -490,6 +227,7 @@ class AccountApi(_AccountBase):
             429: {$ref: '#/components/responses/Refused'}
         """
         body = load(ContactChangeRequest)
+        hit_targets("contact", body["value"])
         target = recovery.start_contact_change(current_physician(), body["channel"], body["value"], ip=client_ip())
         return self.response(200, **code_sent(body["channel"], target, target))
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.api import BaseApi
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from app.api.base import ERROR_RESPONSES
 from app.domain.enums import AccountStatus, Category, Channel, PracticeLevel, RegistrationStatus
 
 
@@ -16,7 +16,24 @@ class _Request(Schema):
 CHANNEL = fields.String(required=True, validate=validate.OneOf([c.value for c in Channel]))
 
 
-class IdentityRequest(_Request):
+class _Captcha(_Request):
+    captcha_token = fields.String(required=True, metadata={"description": "token from POST /captcha"})
+    captcha_answer = fields.String(required=True, metadata={"description": "the 4 characters of its picture"})
+
+
+class _CaptchaConsent(_Captcha):
+    consent = fields.Boolean(required=True, metadata={
+        "description": "true: the person accepted the privacy notice (/signup/privacy); stored with its version"})
+
+
+class CaptchaChallenge(Schema):
+    token = fields.String(metadata={"description": "signed, single-use, expires after expires_in seconds"})
+    image = fields.String(metadata={"description": "the picture, base64-encoded PNG"})
+    media_type = fields.String(metadata={"example": "image/png"})
+    expires_in = fields.Integer()
+
+
+class IdentityRequest(_CaptchaConsent):
     name = fields.String(required=True, metadata={"description": "姓名, as on the ID card"})
     id_number = fields.String(required=True, metadata={"description": "18-character resident ID number"})
 
@@ -35,7 +52,7 @@ class IdentityResult(Schema):
     qualifications = fields.List(fields.Nested(QualificationOut))
 
 
-class AccountCreateRequest(_Request):
+class AccountCreateRequest(_CaptchaConsent):
     name = fields.String(required=True)
     id_number = fields.String(required=True)
     phone = fields.String(required=True, metadata={"description": "mainland mobile, 11 digits"})
@@ -134,12 +151,14 @@ class ContactConfirmRequest(ContactChangeRequest):
     code = fields.String(required=True)
 
 
-class RecoveryRequest(_Request):
+class RecoveryRequest(_Captcha):
     login = fields.String(required=True, metadata={"description": "login name, verified mobile or e-mail"})
     channel = CHANNEL
 
 
-class RecoveryResetRequest(RecoveryRequest):
+class RecoveryResetRequest(_Request):
+    login = fields.String(required=True, metadata={"description": "as in the recovery request"})
+    channel = CHANNEL
     code = fields.String(required=True)
     password = fields.String(required=True)
     password2 = fields.String(required=True)
@@ -149,23 +168,11 @@ class Done(Schema):
     ok = fields.Boolean()
 
 
-class AccountRefusal(Schema):
-    code = fields.String(metadata={"description": "machine-readable code, e.g. id_checksum, code_locked"})
-    message = fields.String(metadata={"description": "translated (Chinese) message"})
-    params = fields.Dict(metadata={"description": "values filled into the message, e.g. seconds, remaining"})
-    bad_fields = fields.List(
-        fields.String(), data_key="fields", metadata={"description": "invalid_request only: the bad fields"}
-    )
-
-
 SCHEMAS = (
     QualificationOut, InstitutionOption, RegistrationOut, IdentityRequest, IdentityResult,
     AccountCreateRequest, AccountCreated, InstitutionOptions, ChannelRequest, VerifyRequest,
     ActivateRequest, CodeSent, AccountState, Profile, PasswordChangeRequest, ContactChangeRequest,
-    ContactConfirmRequest, RecoveryRequest, RecoveryResetRequest, Done, AccountRefusal,
+    ContactConfirmRequest, RecoveryRequest, RecoveryResetRequest, Done, CaptchaChallenge,
 )
-REFUSED = {"description": "Refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AccountRefusal"}}}}
-RESPONSES = {**BaseApi.responses, "Refused": REFUSED}
-
-
-# --- the one place where refusals become JSON ----------------------------------------------------------
+REFUSED = {**ERROR_RESPONSES["400"], "description": "Refused by a rule (code, Chinese message, params)"}
+RESPONSES = {**ERROR_RESPONSES, "Refused": REFUSED}

@@ -114,6 +114,9 @@ class Physician(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # consent to the privacy notice at sign-up: when (UTC) and which version of the notice
+    privacy_consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(16))
 
     institution: Mapped[Institution | None] = relationship()
     region: Mapped[Region | None] = relationship()

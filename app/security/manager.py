@@ -23,6 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, Optional, Regexp
 
+from app.api.limits import login_account_limit, login_name_key
+from app.api.security import RegistrySecurityApi, install_jwt_errors
 from app.domain.regions import known_region_codes
 from app.labels import EMPTY, blank_none, display, format_time, role_label, role_names, yes_no
 from app.models import Physician, RegistryUser, SecurityEvent
@@ -194,21 +196,35 @@ class RegistrySecurityManager(SecurityManager):
     # FAB's own profile and password forms change names and passwords without checks: ours instead.
     userinfoeditview = ProfileEditRedirectView
     resetmypasswordview = MyPasswordView
+    security_api = RegistrySecurityApi
+
+    def create_jwt_manager(self, app):
+        """Create FAB's JWT manager, answering token failures in the API's error shape."""
+        jwt_manager = super().create_jwt_manager(app)
+        install_jwt_errors(jwt_manager)
+        return jwt_manager
 
     def is_locked(self, user) -> bool:
         """Tell whether too many failed logins have locked the account (and the lock has not expired)."""
         threshold = current_app.config["LOCKOUT_THRESHOLD"]
         if not threshold or (user.fail_login_count or 0) < threshold:
             return False
+        if not current_app.config["LOCKOUT_MINUTES"]:
+            return True  # locked until an administrator unlocks it
+        ends = self.lock_ends_at(user)
+        return ends is not None and utcnow() < ends
+
+    def lock_ends_at(self, user) -> dt.datetime | None:
+        """Return when the lock of the account ends (naive UTC), or None when only an administrator ends it."""
         minutes = current_app.config["LOCKOUT_MINUTES"]
         if not minutes:
-            return True  # locked until an administrator unlocks it
+            return None
         last_failure = self.session.scalar(
             select(func.max(SecurityEvent.created_at)).where(
                 SecurityEvent.user_id == user.id, SecurityEvent.event == "login_failed"
             )
         )
-        return last_failure is not None and utcnow() - last_failure < dt.timedelta(minutes=minutes)
+        return last_failure + dt.timedelta(minutes=minutes) if last_failure is not None else None
 
     def unlock_user(self, user) -> None:
         """Clear the failed-login counter so the user can log in again."""
@@ -258,9 +274,12 @@ class RegistrySecurityManager(SecurityManager):
         return super().auth_user_db(username, password)
 
     def register_views(self) -> None:
-        """Register FAB's security views, and rate-limit the API login like the web one."""
-        super().register_views()
-        if self.is_auth_limited:
-            for view in self.appbuilder.baseviews:
-                if isinstance(view, self.security_api):
-                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+        """Register FAB's security views; limit logins per login name first, per address generously."""
+        super().register_views()  # FAB limits the web login per address (AUTH_RATE_LIMIT)
+        if not self.is_auth_limited:
+            return
+        for view in self.appbuilder.baseviews:
+            if isinstance(view, self.security_api):
+                self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+        for view in (self.auth_view, *[v for v in self.appbuilder.baseviews if isinstance(v, self.security_api)]):
+            self.limiter.limit(login_account_limit, key_func=login_name_key, methods=["POST"])(view.blueprint)

@@ -171,6 +171,7 @@ class SignupView(BaseView):
                         name=person["name"], id_number=person["id_number"], phone=values["phone"],
                         email=values["email"], username=values["username"], password=form.get("password", ""),
                         password2=form.get("password2", ""), institution_id=chosen, ip=_ip(),
+                        consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],  # accepted at step 1
                     )
                 except AccountError as refusal:
                     errors = [placed(refusal)]

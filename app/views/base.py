@@ -13,6 +13,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext as _
+from sqlalchemy import BigInteger, Integer
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
@@ -102,6 +103,38 @@ class ReturnToListMixin:
     def return_to_row(self, pk) -> None:
         """Send this request's redirect to the detail page of ``pk`` (if it is still visible then)."""
         g.return_to_pk = pk
+
+
+# --- record ids: an id that cannot exist is a 404, never a database error ---------------------------
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def _pk_maximum(view) -> int | None:
+    """Return the largest key of the view's model (None: not a single integer key, not checked)."""
+    datamodel = getattr(view, "datamodel", None)
+    columns = sa_inspect(datamodel.obj).primary_key if datamodel is not None else ()
+    if len(columns) != 1 or not isinstance(columns[0].type, Integer):
+        return None
+    return 2**63 - 1 if isinstance(columns[0].type, BigInteger) else 2**31 - 1
+
+
+def install_pk_guard(app: Flask) -> None:
+    """Answer 404 when a route's ``pk`` (or an action's ``rowid``) is no possible key of its model."""
+
+    @app.before_request
+    def _guard_pk():
+        values = [str(request.view_args["pk"])] if "pk" in (request.view_args or {}) else []
+        if request.method == "POST" and (request.endpoint or "").endswith(".action_post"):
+            values += request.form.getlist("rowid")
+        if not values:
+            return None
+        view = next((v for v in current_app.appbuilder.baseviews
+                     if v.blueprint is not None and v.blueprint.name == request.blueprint), None)
+        maximum = _pk_maximum(view)
+        if maximum is not None and not all(_DIGITS.fullmatch(v) and int(v) <= maximum for v in values):
+            abort(404)
+        return None
 
 
 class ReadOnlyMixin:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
+import time
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from app.accounts import activation
@@ -37,9 +40,29 @@ PROTECTED = [
     ("post", "/api/v1/account/contact/confirm"),
 ]
 PUBLIC = [
-    ("post", "/api/v1/account/identity"), ("post", "/api/v1/account/"), ("get", "/api/v1/account/institutions"),
+    ("post", "/api/v1/account/captcha"), ("post", "/api/v1/account/identity"), ("post", "/api/v1/account/"), ("get", "/api/v1/account/institutions"),
     ("post", "/api/v1/account/recovery"), ("post", "/api/v1/account/recovery/reset"),
 ]
+
+
+ANSWER = "K7PM"  # what the captcha picture shows in testing mode (CAPTCHA_TEST_ANSWER)
+
+
+@pytest.fixture(autouse=True)
+def _readable_captcha(app):
+    app.config["CAPTCHA_TEST_ANSWER"] = ANSWER
+
+
+def _captcha(client, **environ) -> str:
+    """Ask for a captcha challenge and return its token."""
+    response = client.post("/api/v1/account/captcha", **environ)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["token"]
+
+
+def _solved(client, payload: dict, **environ) -> dict:
+    """Return ``payload`` with a fresh, solved captcha and the privacy consent."""
+    return {**payload, "captcha_token": _captcha(client, **environ), "captcha_answer": ANSWER.lower(), "consent": True}
 
 
 def _snapshot(app) -> tuple[int, ...]:
@@ -86,7 +109,7 @@ def _refused(response, status: int, code: str) -> dict:
 
 def _sign_up(client, **overrides) -> dict[str, str]:
     """Create Sun Li's account through the API and return her JWT header."""
-    response = client.post("/api/v1/account/", json={**SIGN_UP, **overrides})
+    response = client.post("/api/v1/account/", json=_solved(client, {**SIGN_UP, **overrides}))
     assert response.status_code == 201, response.get_json()
     return _jwt(client, overrides.get("username", SIGN_UP["username"]), NEW_PASSWORD)
 
@@ -95,7 +118,8 @@ def _sign_up(client, **overrides) -> dict[str, str]:
 
 
 def test_journey_with_an_activation_code(app, client):
-    identity = client.post("/api/v1/account/identity", json={**SUN_LI, "id_number": SUN_LI["id_number"].lower()})
+    identity = client.post("/api/v1/account/identity",
+                           json=_solved(client, {**SUN_LI, "id_number": SUN_LI["id_number"].lower()}))
     assert identity.status_code == 200, identity.get_json()
     result = identity.get_json()
     assert result["ok"] is True and result["opens_on"] == "2026-10-15"
@@ -104,7 +128,7 @@ def test_journey_with_an_activation_code(app, client):
     ]
     assert result["qualifications"][0]["level_label"] != "physician"
 
-    created = client.post("/api/v1/account/", json=SIGN_UP)  # no CSRF token: the API is exempt
+    created = client.post("/api/v1/account/", json=_solved(client, SIGN_UP))  # no CSRF token: the API is exempt
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["status"] == AccountStatus.CREATED
     assert created.get_json()["code_sent_to"] == "139****2222"
@@ -197,9 +221,9 @@ def _flip_checksum(number: str) -> str:
 )
 def test_identity_refusals(app, client, payload, status, code):
     before = _snapshot(app)
-    body = _refused(client.post("/api/v1/account/identity", json=payload), status, code)
+    body = _refused(client.post("/api/v1/account/identity", json=_solved(client, payload)), status, code)
     if code == "invalid_request":
-        assert body["fields"] == ["id_number"]
+        assert body["params"]["fields"] == ["id_number"]
     assert _snapshot(app) == before
 
 
@@ -219,7 +243,7 @@ def test_identity_refusals(app, client, payload, status, code):
 )
 def test_sign_up_refusals_change_nothing(app, client, overrides, status, code):
     before = _snapshot(app)
-    _refused(client.post("/api/v1/account/", json={**SIGN_UP, **overrides}), status, code)
+    _refused(client.post("/api/v1/account/", json=_solved(client, {**SIGN_UP, **overrides})), status, code)
     assert _snapshot(app) == before
 
 
@@ -227,22 +251,25 @@ def test_malformed_bodies_name_the_missing_fields(app, client):
     before = _snapshot(app)
     body = _refused(client.post("/api/v1/account/", data="{not json", content_type="application/json"),
                     400, "invalid_request")
-    assert set(body["fields"]) == set(SIGN_UP)
-    partial = {k: v for k, v in SIGN_UP.items() if k not in {"email", "password2"}}
+    assert set(body["params"]["fields"]) == set(SIGN_UP) | {"captcha_token", "captcha_answer", "consent"}
+    partial = {k: v for k, v in _solved(client, SIGN_UP).items() if k not in {"email", "password2"}}
     body = _refused(client.post("/api/v1/account/", json=partial), 400, "invalid_request")
-    assert body["fields"] == ["email", "password2"]
-    body = _refused(client.post("/api/v1/account/recovery", json={"login": "physician", "channel": "fax"}),
-                    400, "invalid_request")
-    assert body["fields"] == ["channel"]
+    assert body["params"]["fields"] == ["email", "password2"]
+    body = _refused(client.post("/api/v1/account/identity", json=SUN_LI), 400, "invalid_request")
+    assert body["params"]["fields"] == ["captcha_answer", "captcha_token", "consent"]
+    recover = {"login": "physician", "channel": "fax", "captcha_token": _captcha(client), "captcha_answer": ANSWER}
+    body = _refused(client.post("/api/v1/account/recovery", json=recover), 400, "invalid_request")
+    assert body["params"]["fields"] == ["channel"]
+    assert set(body) == {"code", "message", "params"}  # one shape
     assert _snapshot(app) == before
 
 
 def test_duplicate_account(app, client):
     _sign_up(client)
     before = _snapshot(app)
-    _refused(client.post("/api/v1/account/", json={**SIGN_UP, "username": "sunli_again", "phone": "13911113333",
-                                                   "email": "other@example.cn"}), 409, "account_exists")
-    _refused(client.post("/api/v1/account/identity", json=SUN_LI), 409, "account_exists")
+    again = {**SIGN_UP, "username": "sunli_again", "phone": "13911113333", "email": "other@example.cn"}
+    _refused(client.post("/api/v1/account/", json=_solved(client, again)), 409, "account_exists")
+    _refused(client.post("/api/v1/account/identity", json=_solved(client, SUN_LI)), 409, "account_exists")
     assert _snapshot(app) == before
 
 
@@ -298,10 +325,16 @@ def test_activation_code_abuse(app, client):
 
 
 def test_recovery_and_security_settings(app, client):
-    _refused(client.post("/api/v1/account/recovery", json={"login": "nobody", "channel": "sms"}), 400, "account_unknown")
-    _refused(client.post("/api/v1/account/recovery", json={"login": "physician", "channel": "email"}),
-             400, "channel_unverified")
-    sent = client.post("/api/v1/account/recovery", json={"login": "physician", "channel": "sms"})
+    def recover(login: str, channel: str):
+        token = _captcha(client)
+        return client.post("/api/v1/account/recovery",
+                           json={"login": login, "channel": channel, "captcha_token": token, "captcha_answer": ANSWER})
+
+    _refused(recover("nobody", "sms"), 400, "account_unknown")
+    _refused(recover("physician", "email"), 400, "channel_unverified")
+    wrong = {"login": "physician", "channel": "sms", "captcha_token": _captcha(client), "captcha_answer": "XXXX"}
+    _refused(client.post("/api/v1/account/recovery", json=wrong), 400, "captcha_wrong")
+    sent = recover("physician", "sms")
     assert sent.status_code == 200 and sent.get_json()["sent_to"] == "138****1011"
     code = _code(app, "13800131011")
     reset = {"login": "physician", "channel": "sms", "code": code, "password": "Newpass123!", "password2": "Newpass123!"}
@@ -344,22 +377,94 @@ def test_only_physicians_use_their_account_api(client):
     assert client.post("/api/v1/account/code", json={"channel": "sms"}, headers=staff).status_code == 403
 
 
-def test_public_posts_are_rate_limited_per_ip(app, client):
-    app.config["ACCOUNT_API_RATE_LIMIT"] = "3 per hour"
+def test_public_posts_are_limited_per_address_as_a_ceiling(app, client):
+    app.config["ACCOUNT_API_RATE_LIMIT"] = "3 per hour"  # counted per endpoint and address
     for _ in range(3):
-        assert client.post("/api/v1/account/identity", json=SUN_LI).status_code == 200
-    limited = client.post("/api/v1/account/identity", json=SUN_LI)
+        assert client.post("/api/v1/account/identity", json=_solved(client, SUN_LI)).status_code == 200
+    limited = client.post("/api/v1/account/captcha")  # the fourth captcha
     body = _refused(limited, 429, "rate_limited")
-    assert body["params"]["seconds"] > 0 and limited.headers["Retry-After"]
-    assert client.post("/api/v1/account/identity", json=SUN_LI,
-                       environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200  # another client
+    assert body["params"]["seconds"] > 0 and limited.headers["Retry-After"] == str(body["params"]["seconds"])
+    other = {"environ_base": {"REMOTE_ADDR": "10.0.0.9"}}  # another client
+    assert client.post("/api/v1/account/identity", json=_solved(client, SUN_LI, **other), **other).status_code == 200
     assert client.get("/api/v1/account/institutions").status_code == 200  # GET is not limited
+
+
+def test_public_posts_are_limited_per_target_first(app, client):
+    """A busy hospital address is not the key: one ID number is, while other people still pass."""
+    app.config["ACCOUNT_API_TARGET_RATE_LIMIT"] = "2 per hour"
+    for _ in range(2):
+        assert client.post("/api/v1/account/identity", json=_solved(client, SUN_LI)).status_code == 200
+    limited = client.post("/api/v1/account/identity", json=_solved(client, SUN_LI))
+    body = _refused(limited, 429, "rate_limited")
+    assert 0 < body["params"]["seconds"] <= 3600 and limited.headers["Retry-After"] == str(body["params"]["seconds"])
+    # Same address, another person: served (and refused on its merits, not by the limit).
+    _refused(client.post("/api/v1/account/identity", json=_solved(client, ZHANG_MING)), 409, "account_exists")
+
+    # The sign-up counts its phone, e-mail and login name as targets too.
+    before = _snapshot(app)
+    for _ in range(2):
+        _refused(client.post("/api/v1/account/", json=_solved(client, {**SIGN_UP, "password2": "x"})),
+                 400, "password_mismatch")
+    other_person = {**SIGN_UP, **ZHANG_MING, "username": "zhangming2", "password2": "x"}  # same phone
+    _refused(client.post("/api/v1/account/", json=_solved(client, other_person)), 429, "rate_limited")
+    assert _snapshot(app) == before
+
+    # Recovery: per login.
+    for _ in range(2):
+        _refused(client.post("/api/v1/account/recovery/reset", json={
+            "login": "physician", "channel": "sms", "code": "000000", "password": "x", "password2": "x"}),
+            400, "password_weak")
+    _refused(client.post("/api/v1/account/recovery/reset", json={
+        "login": "Physician", "channel": "sms", "code": "000000", "password": "x", "password2": "x"}),
+        429, "rate_limited")
+
+
+def test_captcha_is_a_png_and_each_token_allows_one_guess(app, client, monkeypatch):
+    challenge = client.post("/api/v1/account/captcha").get_json()
+    assert base64.b64decode(challenge["image"]).startswith(b"\x89PNG")
+    assert challenge["media_type"] == "image/png" and challenge["expires_in"] == 300
+    assert ANSWER not in challenge["token"] and ANSWER.lower() not in challenge["token"].lower()
+    before = _snapshot(app)
+    payload = {**SUN_LI, "captcha_token": challenge["token"], "consent": True}
+    _refused(client.post("/api/v1/account/identity", json={**payload, "captcha_answer": "XXXX"}), 400, "captcha_wrong")
+    # The right answer with the same (now used) token is refused: one picture, one guess.
+    _refused(client.post("/api/v1/account/identity", json={**payload, "captcha_answer": ANSWER}), 400, "captcha_wrong")
+    solved = _solved(client, SUN_LI)
+    assert client.post("/api/v1/account/identity", json=solved).status_code == 200
+    _refused(client.post("/api/v1/account/identity", json=solved), 400, "captcha_wrong")  # replayed
+    forged = {**solved, "captcha_token": solved["captcha_token"][:-2] + "xx"}
+    _refused(client.post("/api/v1/account/identity", json=forged), 400, "captcha_wrong")
+    # An expired token (older than 5 minutes) is refused.
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 301)
+    old = _captcha(client)
+    monkeypatch.undo()
+    _refused(client.post("/api/v1/account/identity", json={**solved, "captcha_token": old}), 400, "captcha_wrong")
+    assert _snapshot(app) == before
+
+
+@pytest.mark.parametrize("url", ["/api/v1/account/identity", "/api/v1/account/"])
+def test_consent_is_required(app, client, url):
+    before = _snapshot(app)
+    payload = SUN_LI if url.endswith("identity") else SIGN_UP
+    _refused(client.post(url, json={**_solved(client, payload), "consent": False}), 400, "consent_required")
+    _refused(client.post(url, json={**_solved(client, payload), "captcha_answer": "XXXX"}), 400, "captcha_wrong")
+    assert _snapshot(app) == before
+
+
+def test_sign_up_records_the_consent_and_notice_version(app, client):
+    app.config["PRIVACY_NOTICE_VERSION"] = "2026-07"
+    start = utcnow()
+    _sign_up(client)
+    with app.app_context():
+        physician = db.session.scalars(select(Physician).where(Physician.phone == PHONE)).one()
+        assert physician.privacy_notice_version == "2026-07"
+        assert start <= physician.privacy_consent_at <= utcnow()
 
 
 def test_api_is_csrf_exempt_while_forms_are_not(app, client):
     assert app.config["WTF_CSRF_ENABLED"]
     assert client.post("/login/", data={"username": "admin", "password": PASSWORD}).status_code == 400
-    assert client.post("/api/v1/account/identity", json=SUN_LI).status_code == 200
+    assert client.post("/api/v1/account/identity", json=_solved(client, SUN_LI)).status_code == 200
 
 
 def test_openapi_documents_every_account_path(client):
@@ -373,9 +478,18 @@ def test_openapi_documents_every_account_path(client):
         assert operation["summary"] and any(str(status).startswith("2") for status in operation["responses"])
         refs = re.findall(r"#/components/schemas/(\w+)", str(operation))
         assert all(ref in schemas for ref in refs), (path, refs)
-        if method == "post":
-            assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        if method == "post" and not path.endswith("/captcha"):
+            body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            if path.endswith(("/identity", "/account/")):  # the sign-up steps need captcha and consent
+                fields = schemas[body.rsplit("/", 1)[1]]["properties"]
+                assert {"captcha_token", "captcha_answer", "consent"} <= set(fields), path
         assert ("security" in operation) == ((method, path) in PROTECTED), path
-    assert set(schemas["AccountRefusal"]["properties"]) == {"code", "message", "params", "fields"}
+        errors = {s: r for s, r in operation["responses"].items() if str(s).startswith(("4", "5"))}
+        assert {"400", "500"} <= set(errors), path
+        for response in errors.values():
+            target = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+            assert target["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
+    assert set(schemas["Error"]["properties"]) == {"code", "message", "params"}
+    assert "AccountRefusal" not in schemas  # one error schema
     tag = next(t for t in spec["tags"] if t["name"] == "Account")
     assert "/api/v1/security/login" in tag["description"] and '"provider": "db"' in tag["description"]

@@ -7,15 +7,15 @@ import re
 from email.policy import default
 
 from app.notify.dispatcher import dispatch_once
-from tests.accounts.test_api import EMAIL, SIGN_UP
+from tests.accounts.test_api import ANSWER, EMAIL, SIGN_UP, _solved
 
 
 def test_email_code_travels_through_the_outbox_and_smtp(make_app, smtp_server):
     port, received = smtp_server
-    app = make_app(NOTIFY_EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    app = make_app(NOTIFY_EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, CAPTCHA_TEST_ANSWER=ANSWER)
     client = app.test_client()
 
-    assert client.post("/api/v1/account/", json=SIGN_UP).status_code == 201
+    assert client.post("/api/v1/account/", json=_solved(client, SIGN_UP)).status_code == 201
     login = client.post(
         "/api/v1/security/login",
         json={"username": SIGN_UP["username"], "password": SIGN_UP["password"], "provider": "db"},
