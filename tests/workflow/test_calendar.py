@@ -29,12 +29,12 @@ def test_load_calendar_reads_entries_and_declared_years(app):
 def test_numbers_continue_after_those_already_issued(app):
     with app.app_context():
         registration = db.session.query(PracticeRegistration).first()
-        registration.certificate_no = "110110000000041"
+        registration.certificate_no = "140310000000041"  # e.g. imported from the old system
         db.session.flush()
-        first = next_practice_no(db.session, "physician", "clinical", "110000")
-        second = next_practice_no(db.session, "physician", "clinical", "110000")
+        first = next_practice_no(db.session, "physician", "public_health", "310000")
+        second = next_practice_no(db.session, "physician", "public_health", "310000")
         other = next_practice_no(db.session, "assistant", "tcm", "441900")
-        assert (first, second, other) == ("110110000000042", "110110000000043", "220441900000001")
+        assert (first, second, other) == ("140310000000042", "140310000000043", "220441900000001")
         db.session.rollback()
 
 
