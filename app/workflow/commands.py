@@ -92,13 +92,31 @@ def _institution_region(session: Session, institution_id: int) -> str:
     return session.get(Institution, institution_id).region_code
 
 
+def _draft_defaults(session: Session, physician: Physician, kind: str, data: dict) -> tuple[dict, int | None]:
+    """Fill what a new draft needs before any step: the qualification, the registration, an institution."""
+    if kind == ApplicationType.FIRST:
+        qualification = rules.newest_qualification(session, physician)
+        return {"qualification_id": qualification.id if qualification else None,
+                "institution_id": physician.institution_id, **data}, None
+    registration = rules.active_registration(session, physician.id)
+    return {"institution_id": registration.institution_id, **data}, registration.id
+
+
 def create_application(actor: Actor, kind: str, data: dict, submit: bool = True,
                        today: dt.date | None = None) -> Application:
-    """File an application of ``kind`` for the acting physician (a draft, or submitted at once)."""
+    """File an application of ``kind`` for the acting physician: submitted at once, or a draft to fill in."""
     today = today or today_in_beijing()
     with unit_of_work() as session:
         physician = _physician(session, actor)
-        checked, registration_id = _checked_data(session, physician, kind, dict(data), today)
+        if kind not in {t.value for t in ApplicationType} or kind not in rules.FILEABLE:
+            raise WorkflowError("unknown_action", action=kind)
+        if submit:
+            checked, registration_id = _checked_data(session, physician, kind, dict(data), today)
+        else:
+            rules.check_can_file(session, physician, kind)
+            checked, registration_id = _draft_defaults(session, physician, kind, dict(data))
+            if not checked.get("institution_id"):
+                raise WorkflowError("institution_required")
         application = Application(
             number=next_application_no(session, today),
             type=kind,
@@ -117,20 +135,19 @@ def create_application(actor: Actor, kind: str, data: dict, submit: bool = True,
         return application
 
 
-def update_application(actor: Actor, application_id: int, data: dict, today: dt.date | None = None) -> Application:
-    """Change what a draft, returned or correction application asks for (its status stays)."""
+def save_step(actor: Actor, application_id: int, step: str, data: dict, today: dt.date | None = None) -> Application:
+    """Check one wizard step and keep its answers in the application (its status stays)."""
     today = today or today_in_beijing()
     with unit_of_work() as session:
         application = _load(session, actor, application_id)
         physician = _physician(session, actor)
         if application.status not in EDITABLE or application.physician_id != physician.id:
             raise WorkflowError("not_editable")
-        checked, _registration = _checked_data(
-            session, physician, application.type, {**application.data, **data}, today, exclude_id=application.id
-        )
-        application.data = checked
-        application.institution_id = checked["institution_id"]
-        application.region_code = _institution_region(session, checked["institution_id"])
+        merged = rules.check_step(session, physician, application, step, {**application.data, **data}, today)
+        application.data = merged
+        if merged.get("institution_id") and merged["institution_id"] != application.institution_id:
+            application.institution_id = merged["institution_id"]
+            application.region_code = _institution_region(session, merged["institution_id"])
         return application
 
 

@@ -47,6 +47,19 @@ from app.models import (
 )
 from app.workflow.errors import WorkflowError
 
+FILEABLE = frozenset({
+    ApplicationType.FIRST, ApplicationType.CHANGE, ApplicationType.FILING_ADD,
+    ApplicationType.FILING_END, ApplicationType.CANCEL,
+})
+# The wizard's steps per application type, in order; "review" is the last page of each.
+STEPS: dict[str, tuple[str, ...]] = {
+    ApplicationType.FIRST: ("location", "institution", "scopes", "training", "review"),
+    ApplicationType.CHANGE: ("location", "institution", "scopes", "review"),
+    ApplicationType.FILING_ADD: ("institution", "scopes", "period", "review"),
+    ApplicationType.FILING_END: ("filing", "review"),
+    ApplicationType.CANCEL: ("reason", "review"),
+}
+
 
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
@@ -175,15 +188,7 @@ def check_first(session: Session, physician: Physician, data: dict, today: dt.da
     scopes = _scopes(session, qualification.category, location.code, data.get("scope_codes"))
     _rule(check_window, qualification.exam_year, _windows(session, province_of(location.code)), today)
     if needs_training_proof(qualification.issued_on or qualification.published_on, today):
-        training = data.get("training") or {}
-        proof = TrainingProof(
-            institution=training.get("institution") or "",
-            started_on=_date(training.get("started_on")),
-            ended_on=_date(training.get("ended_on")),
-            assessed_on=_date(training.get("assessed_on")),
-            certificate=training.get("certificate"),
-        ) if training else None
-        _rule(check_training_proof, proof, today, current_app.config.get("MIN_TRAINING_MONTHS", 3))
+        _rule(check_training_proof, training_proof(data), today, current_app.config.get("MIN_TRAINING_MONTHS", 3))
     return {
         **data,
         "qualification_id": qualification.id,
@@ -212,13 +217,7 @@ def check_change(session: Session, registration: PracticeRegistration, data: dic
 def check_filing_add(session: Session, registration: PracticeRegistration, data: dict, today: dt.date) -> dict:
     """Check a new filing: same location, another institution, scopes ⊆ the registration's."""
     institution = _institution(session, data.get("institution_id"))
-    if not in_jurisdiction(registration.location_code, institution.region_code):
-        raise WorkflowError("institution_outside_location")
-    taken = {registration.institution_id} | {
-        f.institution_id for f in registration.filings if f.status == FilingStatus.ACTIVE
-    }
-    if institution.id in taken:
-        raise WorkflowError("filing_same_institution")
+    check_filing_institution(registration, institution)
     scopes = _rule(validate_filing_scopes, list(data.get("scope_codes") or []), [s.code for s in registration.scopes])
     valid_from = _date(data.get("valid_from")) or today
     valid_to = _date(data.get("valid_to"))
@@ -234,3 +233,93 @@ def check_filing_end(session: Session, registration: PracticeRegistration, data:
     if filing is None or filing.registration_id != registration.id or filing.status != FilingStatus.ACTIVE:
         raise WorkflowError("filing_required")
     return {**data, "filing_id": filing.id, "institution_id": filing.institution_id}
+
+
+def newest_qualification(session: Session, physician: Physician) -> Qualification | None:
+    """Return the physician's most recent qualification (a 执业 one after an 助理 one, say)."""
+    return session.scalars(
+        select(Qualification)
+        .where(Qualification.id_number == physician.id_number, Qualification.id_type == physician.id_type)
+        .order_by(Qualification.exam_year.desc(), Qualification.id.desc())
+    ).first()
+
+
+def _level_and_category(session: Session, physician: Physician, application: Application) -> tuple[str, str]:
+    if application.type == ApplicationType.FIRST:
+        qualification = _qualification(session, physician, (application.data or {}).get("qualification_id"))
+        return qualification.level, qualification.category
+    registration = application.registration
+    return registration.level, registration.category
+
+
+def check_step(session: Session, physician: Physician, application: Application, step: str, data: dict,
+               today: dt.date) -> dict:
+    """Check the answers of one wizard step (later steps are checked when they are reached)."""
+    kind = application.type
+    if step not in STEPS.get(kind, ()):
+        raise WorkflowError("unknown_action", action=step)
+    if step == "location":
+        level, _category = _level_and_category(session, physician, application)
+        code = data.get("location_code")
+        if not code:
+            raise WorkflowError("location_required")
+        region = session.get(Region, str(code))
+        if region is None or not region.active:
+            raise WorkflowError("location_unknown")
+        expected = RegionLevel.PROVINCE if level == PracticeLevel.PHYSICIAN else RegionLevel.COUNTY
+        countyless = region.level == RegionLevel.PREFECTURE and not _has_counties(session, region)
+        if region.level != expected and not (expected == RegionLevel.COUNTY and countyless):
+            raise WorkflowError("location_wrong_level")
+        return data
+    if step == "institution":
+        institution = _institution(session, data.get("institution_id"))
+        if kind == ApplicationType.FILING_ADD:
+            check_filing_institution(application.registration, institution)
+        else:
+            level, _category = _level_and_category(session, physician, application)
+            _location(session, level, data.get("location_code"), institution)
+        return {**data, "institution_id": institution.id}
+    if step == "scopes":
+        if kind == ApplicationType.FILING_ADD:
+            registered = [s.code for s in application.registration.scopes]
+            return {**data, "scope_codes": _rule(validate_filing_scopes, list(data.get("scope_codes") or []), registered)}
+        _level, category = _level_and_category(session, physician, application)
+        return {**data, "scope_codes": _scopes(session, category, data.get("location_code") or "", data.get("scope_codes"))}
+    if step == "period":
+        valid_from, valid_to = _date(data.get("valid_from")), _date(data.get("valid_to"))
+        if valid_from is None or valid_to is None or valid_from > valid_to:
+            raise WorkflowError("filing_dates")
+        return data
+    if step == "training":
+        qualification = _qualification(session, physician, data.get("qualification_id"))
+        if needs_training_proof(qualification.issued_on or qualification.published_on, today):
+            _rule(check_training_proof, training_proof(data), today, current_app.config.get("MIN_TRAINING_MONTHS", 3))
+        return data
+    if step == "filing" and application.registration is not None:
+        return check_filing_end(session, application.registration, data)
+    return data
+
+
+def training_proof(data: dict) -> TrainingProof | None:
+    """Read the training proof of an application's data (None when none was given)."""
+    training = data.get("training") or {}
+    if not any(training.values()):
+        return None
+    return TrainingProof(
+        institution=training.get("institution") or "",
+        started_on=_date(training.get("started_on")),
+        ended_on=_date(training.get("ended_on")),
+        assessed_on=_date(training.get("assessed_on")),
+        certificate=training.get("certificate"),
+    )
+
+
+def check_filing_institution(registration: PracticeRegistration, institution: Institution) -> None:
+    """Refuse a filing institution outside the location, or already the primary or a filed one."""
+    if not in_jurisdiction(registration.location_code, institution.region_code):
+        raise WorkflowError("institution_outside_location")
+    taken = {registration.institution_id} | {
+        f.institution_id for f in registration.filings if f.status == FilingStatus.ACTIVE
+    }
+    if institution.id in taken:
+        raise WorkflowError("filing_same_institution")
