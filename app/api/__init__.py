@@ -62,5 +62,8 @@ def register_apis(appbuilder) -> None:
     for api in (PhysicianApi, InstitutionApi, RegistrationApi, ApplicationApi):
         appbuilder.add_api(api)
     from app.api.account import register_account_apis
+    from app.api.applications import ApplicationWorkflowApi
+
+    appbuilder.add_api(ApplicationWorkflowApi)
 
     register_account_apis(appbuilder)

@@ -27,12 +27,14 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^PhysicianView$", READ_EXPORT),
         (r"^CommissionQueueView$", QUEUE),
+        (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),
     ],
     INSTITUTION_ADMIN: [
         (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|menu_access)$"),
         (r"^InstitutionQueueView$", QUEUE),
+        (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^MyDepartmentView$", MANAGE),
         (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),
         (r"^SecurityEventView$", READ_EXPORT),
@@ -43,6 +45,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
     ],
     PHYSICIAN: [
         (r"^PhysicianHomeView$", r"^(can_index|menu_access)$"),
+        (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^MyApplicationsView$", r"^(can_queue|can_detail|can_act|can_start|can_step|menu_access)$"),
         (r"^MyHome$", r"^menu_access$"),
         (r"^(PhysicianApi|RegistrationApi|ApplicationApi)$", API_READ),
