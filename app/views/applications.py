@@ -33,6 +33,7 @@ from app.workflow.progress import (
     requested_items,
     waiting_days,
 )
+from app.workflow.reasons import LISTS, compose_reason
 from app.workflow.transitions import BY_ACTION, available_actions
 
 PAGE_SIZE = 25
@@ -142,7 +143,7 @@ class ApplicationQueueView(BaseView):
             holder=ROLE_LABELS.get(holder_role(application) or ""), role_labels=ROLE_LABELS,
             status_labels=ENUM_LABELS[S], type_labels=ENUM_LABELS[ApplicationType], beijing=beijing,
             back=url_for(f"{self.endpoint}.queue"), requested=requested_items(db.session, application),
-            view_endpoint=self.endpoint,
+            view_endpoint=self.endpoint, reason_lists=LISTS,
         )
 
     @expose("/act", methods=["POST"])
@@ -158,7 +159,10 @@ class ApplicationQueueView(BaseView):
             flash(_("Choose at least one application first."), "warning")
             return redirect(back)
         try:
-            result = act_many(current_actor(), ids, action, request.form.get("reason"))
+            reason = request.form.get("reason")
+            if action in LISTS:
+                reason = compose_reason(request.form.getlist("items"), reason, LISTS[action])
+            result = act_many(current_actor(), ids, action, reason)
         except WorkflowError as error:
             flash(error.message, "danger")
             return redirect(back)

@@ -65,6 +65,10 @@ MESSAGES = {
     "training_dates_reversed": _l("The training must end after it starts."),
     "training_too_short": _l("The training must last at least %(months)d months."),
     "training_assessment_date": _l("The assessment date must lie between the end of the training and today."),
+    "registration_not_found": _l("The registration does not exist or is outside what your account may see."),
+    "suspension_period": _l(
+        "A failed periodic assessment suspends practice for 3 to 6 months: choose an end date from %(earliest)s to %(latest)s."
+    ),
     "calendar_year_unknown": _l(
         "The working-day calendar for %(year)s has not been entered yet: the health commission must enter it before deadlines can be computed."
     ),
@@ -72,6 +76,7 @@ MESSAGES = {
 
 STATUSES = {
     "application_not_found": 404,
+    "registration_not_found": 404,
     "action_not_allowed": 403,
     "already_handled": 409,
     "one_open_application": 409,

@@ -94,3 +94,18 @@ def test_rows_outside_the_scope_are_not_found(app, as_user):
     physician = as_user("physician")
     assert physician.get(f"/me/applications/{feng.id}").status_code == 404
     assert physician.get("/institution/applications/").status_code in (302, 403)
+
+
+def test_correction_lists_every_checked_item(app, as_user):
+    client = as_user("reviewer_11")
+    feng = _application_of(app, "冯涛")
+    page = client.get(f"/commission/applications/{feng.id}").get_data(as_text=True)
+    assert "学历证明" in page and "第十六条" not in page  # only the correction checklist is offered here
+    token = csrf_token(client, f"/commission/applications/{feng.id}")
+    client.post("/commission/applications/act", data={
+        "csrf_token": token, "action": "ask_correction", "ids": [feng.id],
+        "items": ["education", "photo"], "reason": "请一并提交"})
+    with app.app_context():
+        application = db.session.get(Application, feng.id)
+        assert application.status == S.CORRECTION
+        assert application.events[-1].comment == "1. 学历证明；2. 照片不符合要求；3. 请一并提交"
