@@ -23,7 +23,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
     COMMISSION_REVIEWER: [
         (r"^(RegionView|QualificationView|RegistrationView|FilingView|ApplicationView)$", READ_EXPORT),
         (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
-        (r"^(WindowView|ScopeView)$", MANAGE),
+        (r"^(WindowView|ScopeView|WorkdayEntryView|WorkdayYearView)$", MANAGE),
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^PhysicianView$", READ_EXPORT),
         (r"^CommissionQueueView$", QUEUE),

@@ -10,6 +10,7 @@ from app.views.account import register_account_views
 from app.views.activation import ActivationQueueView
 from app.views.applications import CommissionQueueView, InstitutionQueueView
 from app.views.audit import SecurityEventView
+from app.views.calendar import WorkdayEntryView, WorkdayYearView
 from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
 from app.views.staff import InstitutionAdminView
@@ -36,6 +37,8 @@ def register_views(appbuilder) -> None:
     add(CommissionQueueView, "CommissionQueueView", label=_l("Acceptance and approval"), icon="fa-gavel", **app_)
     add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
     add(c.WindowView, "WindowView", label=_l("Registration windows"), icon="fa-calendar", **app_)
+    add(WorkdayEntryView, "WorkdayEntryView", label=_l("Working-day calendar"), icon="fa-calendar-check-o", **app_)
+    add(WorkdayYearView, "WorkdayYearView", label=_l("Completed calendar years"), icon="fa-calendar-o", **app_)
     add(c.RegionView, "RegionView", label=_l("Administrative regions"), icon="fa-map-o", **ref)
     add(c.ScopeView, "ScopeView", label=_l("Practice scopes"), icon="fa-list", **ref)
 
