@@ -15,6 +15,9 @@ def register_cli(app: Flask) -> None:
     register_import_cli(app)
     register_notify_cli(app)
     register_translate_cli(app)
+    from app.workflow.cli import register_workflow_cli
+
+    register_workflow_cli(app)
 
     @app.cli.command("init")
     def init_command() -> None:

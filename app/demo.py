@@ -1,7 +1,12 @@
 """Demo data for `flask seed-demo`: a small, realistic registry in three provinces.
 
 Accounts (password from DEMO_PASSWORD): admin, reviewer (national), reviewer_11 (北京),
-inst_admin (北京朝阳示范医院), physician (active, with an approved registration).
+inst_admin (北京朝阳示范医院), inst_admin_haidian, inst_admin_xuhui and inst_admin_tianhe (the
+other civilian institutions),
+physician (active, with an approved registration and a filing under way).
+
+Registrations and applications are made through the workflow's commands, as users make them, so
+the demo obeys every rule and every application has its full event chain.
 """
 
 from __future__ import annotations
@@ -11,28 +16,22 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.domain.certificates import LEVEL_DIGIT, compose_qualification_no
+from app.domain.certificates import compose_qualification_no
 from app.domain.enums import (
     AccountStatus,
-    ApplicationStatus,
     ApplicationType,
     AssessmentKind,
     AssessmentResult,
     Category,
     PracticeLevel,
-    RegistrationStatus,
 )
 from app.domain.identity import birth_date_from_id, gender_from_id, id_check_digit
 from app.extensions import db
 from app.models import (
-    Application,
-    ApplicationEvent,
     Assessment,
     Department,
     Institution,
     Physician,
-    PracticeRegistration,
-    PracticeScope,
     Qualification,
     RegistrationWindow,
 )
@@ -45,6 +44,13 @@ INSTITUTIONS = [
     ("解放军示范总医院", "PDY00003011010811C3003", "110108", "综合医院", "三级甲等", False, True),
     ("上海徐汇示范医院", "PDY00004031010411A1004", "310104", "综合医院", "三级乙等", False, False),
     ("广州天河中医医院", "PDY00005044010611A1005", "440106", "中医医院", "二级甲等", True, False),
+]
+
+# The admins of the other civilian institutions: institution index, login, name
+INSTITUTION_ADMINS = [
+    (1, "inst_admin_haidian", "海淀社区卫生服务中心管理员"),
+    (3, "inst_admin_xuhui", "徐汇示范医院管理员"),
+    (4, "inst_admin_tianhe", "天河中医医院管理员"),
 ]
 
 DEPARTMENTS = ["内科", "外科", "妇产科", "儿科", "口腔科", "中医科", "预防保健科"]
@@ -109,8 +115,10 @@ def seed_demo(force: bool = False) -> str:
     _user(sm, "reviewer", "国家卫健委审核员", "reviewer@example.cn", COMMISSION_REVIEWER, password, jurisdiction_code="000000")
     _user(sm, "reviewer_11", "北京市卫健委审核员", "reviewer11@example.cn", COMMISSION_REVIEWER, password, jurisdiction_code="110000")
     _user(sm, "inst_admin", "朝阳示范医院管理员", "inst@example.cn", INSTITUTION_ADMIN, password, institution_id=institutions[0].id)
+    for index, login, name in INSTITUTION_ADMINS:
+        _user(sm, login, name, f"{login}@example.cn", INSTITUTION_ADMIN, password, institution_id=institutions[index].id)
 
-    scopes = {s.code: s for s in db.session.scalars(select(PracticeScope))}
+    active = []
     for cohort in (2024, 2025, 2026):
         for province in ("110000", "310000", "440000"):
             db.session.add(RegistrationWindow(
@@ -142,7 +150,7 @@ def seed_demo(force: bool = False) -> str:
         db.session.add(physician)
         db.session.flush()
         if status == AccountStatus.ACTIVE:
-            _register(physician, qualification, inst, scopes, cohort, today)
+            active.append((login, physician, qualification, inst, cohort))
     for name, birth, seq, county, level, category, cohort in UNCLAIMED:
         number = demo_id_number(county, birth, seq)
         db.session.add(Qualification(
@@ -150,53 +158,139 @@ def seed_demo(force: bool = False) -> str:
             name=name, id_number=number, level=level, category=category,
             province_code=county[:2] + "0000", exam_year=cohort, published_on=_published(cohort),
         ))
-    db.session.commit()
-    return (
-        f"demo data created: {len(INSTITUTIONS)} institutions, {len(PHYSICIANS)} physician accounts, "
-        f"{len(PHYSICIANS) + len(UNCLAIMED)} qualifications; log in as admin / reviewer / reviewer_11 / "
-        "inst_admin / physician"
-    )
-
-
-def _register(physician, qualification, inst, scopes, cohort, today) -> None:
-    """Give an active demo physician an approved first registration, its audit trail and an assessment."""
-    physician.activated_at = dt.datetime(cohort, 11, 1, 9, 0)
-    first_scope = {Category.CLINICAL: "CLN01", Category.TCM: "TCM01", Category.DENTAL: "DEN01", Category.PUBLIC_HEALTH: "PUB01"}
-    registered_on = dt.date(cohort, 12, 10)
-    registration = PracticeRegistration(
-        physician=physician, qualification=qualification,
-        certificate_no=f"{LEVEL_DIGIT[PracticeLevel(qualification.level)]}{inst.region_code[:2]}{cohort}{physician.id:08d}",
-        level=qualification.level, category=qualification.category,
-        location_code=inst.region_code[:2] + "0000", institution=inst, region_code=inst.region_code,
-        status=RegistrationStatus.ACTIVE, registered_on=registered_on,
-        scopes=[scopes[first_scope[Category(qualification.category)]]],
-    )
-    db.session.add(registration)
-    db.session.flush()
-    submitted = dt.datetime(cohort, 11, 20, 10, 0)
-    application = Application(
-        number=f"SQ{cohort}{physician.id:010d}", type=ApplicationType.FIRST, status=ApplicationStatus.APPROVED,
-        physician=physician, registration=registration, institution=inst, region_code=inst.region_code,
-        data={"location": registration.location_code, "scopes": [s.code for s in registration.scopes]},
-        submitted_at=submitted, confirmed_at=submitted + dt.timedelta(days=1),
-        accepted_at=submitted + dt.timedelta(days=3), decided_at=dt.datetime.combine(registered_on, dt.time(15)),
-    )
-    db.session.add(application)
-    steps = [
-        (None, ApplicationStatus.DRAFT, "create", PHYSICIAN),
-        (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, "submit", PHYSICIAN),
-        (ApplicationStatus.SUBMITTED, ApplicationStatus.PENDING_ACCEPTANCE, "confirm", INSTITUTION_ADMIN),
-        (ApplicationStatus.PENDING_ACCEPTANCE, ApplicationStatus.ACCEPTED, "accept", COMMISSION_REVIEWER),
-        (ApplicationStatus.ACCEPTED, ApplicationStatus.APPROVED, "approve", COMMISSION_REVIEWER),
-    ]
-    for offset, (source, target, action, role) in enumerate(steps):
-        db.session.add(ApplicationEvent(
-            application=application, from_status=source, to_status=target, action=action,
-            actor_role=role, created_at=submitted + dt.timedelta(days=offset),
+    for login, name, birth, seq, level, category, cohort, _state, _days in APPLICANTS:
+        number = demo_id_number("110105", birth, seq)
+        inst = institutions[0]
+        db.session.add(Qualification(
+            certificate_no=compose_qualification_no(cohort, inst.region_code, level, category, number),
+            name=name, id_number=number, level=level, category=category, province_code="110000",
+            exam_year=cohort, published_on=_published(cohort), issued_on=_published(cohort) + dt.timedelta(days=60),
         ))
+        user = _user(sm, login, name, f"{login}@example.cn", PHYSICIAN, password)
+        db.session.add(Physician(
+            user_id=user.id, name=name, id_number=number, gender=gender_from_id(number),
+            birth_date=birth_date_from_id(number), phone=f"1390013{seq}{seq[0]}", email=f"{login}@example.cn",
+            phone_verified=True, status=AccountStatus.ACTIVE, verified_at=dt.datetime(cohort, 10, 20, 9, 30),
+            activated_at=dt.datetime(cohort, 10, 25, 9, 30), institution_id=inst.id, region_code=inst.region_code,
+            education="硕士研究生", school="北京大学医学部", title="住院医师",
+        ))
+    db.session.commit()
+
+    admins = {0: "inst_admin", **{index: login for index, login, _name in INSTITUTION_ADMINS}}
+    for login, physician, qualification, inst, cohort in active:
+        reviewer = "reviewer_11" if inst.region_code.startswith("11") else "reviewer"
+        _register(login, physician, qualification, inst, cohort, admins[institutions.index(inst)], reviewer)
+    for login, name, _birth, _seq, _level, _category, cohort, state, days in APPLICANTS:
+        qualification = db.session.scalar(select(Qualification).where(Qualification.name == name))
+        extra = _training_proof(cohort) if cohort <= today.year - 2 else None
+        _file(login, qualification, institutions[0], state, today - dt.timedelta(days=days),
+              "inst_admin", "reviewer_11", extra)
+    _zhang_ming_files_a_filing(institutions[1], today)
+    return (
+        f"demo data created: {len(INSTITUTIONS)} institutions, {len(PHYSICIANS) + len(APPLICANTS)} physician "
+        f"accounts, {len(PHYSICIANS) + len(APPLICANTS) + len(UNCLAIMED)} qualifications, applications in every "
+        "state; log in as admin / reviewer / reviewer_11 / inst_admin / physician"
+    )
+
+
+def _zhang_ming_files_a_filing(haidian: Institution, today: dt.date) -> None:
+    """The demo physician files a multi-site filing at 海淀, confirmed there, waiting for acceptance."""
+    from app.workflow.commands import act, create_application
+
+    zhang = _actor("physician")
+    application = create_application(zhang, ApplicationType.FILING_ADD, {
+        "institution_id": haidian.id, "scope_codes": ["CLN01"],
+        "valid_from": today.isoformat(), "valid_to": (today + dt.timedelta(days=365)).isoformat(),
+    }, today=today - dt.timedelta(days=3))
+    act(_actor("inst_admin_haidian"), application.id, "confirm", "同意在本中心备案执业。", today=today - dt.timedelta(days=2))
+
+
+# Applicants at 北京朝阳示范医院 (first registrations in every state, for the queues):
+# login, name, birth, sequence, level, category, cohort, the state to bring the application to, days ago
+APPLICANTS = [
+    ("huang_lei", "黄磊", "19960305", "111", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2025, "draft", 1),
+    ("zhou_min", "周敏", "19970412", "122", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2025, "submitted", 0),
+    ("wu_hao", "吴昊", "19950817", "133", PracticeLevel.PHYSICIAN, Category.DENTAL, 2025, "submitted", 8),
+    ("zheng_shuang", "郑爽", "19961125", "144", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2025, "returned", 6),
+    ("feng_tao", "冯涛", "19940202", "155", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2025, "pending_acceptance", 2),
+    ("he_jing", "何静", "19930719", "166", PracticeLevel.PHYSICIAN, Category.TCM, 2025, "pending_acceptance", 14),
+    ("xu_nuo", "许诺", "19971009", "177", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2025, "correction", 9),
+    ("ma_jun", "马骏", "19920621", "188", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2024, "accepted", 35),
+    ("han_xue", "韩雪", "19950130", "199", PracticeLevel.PHYSICIAN, Category.PUBLIC_HEALTH, 2025, "accepted", 3),
+    ("cao_yang", "曹阳", "19940506", "210", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2025, "refused", 20),
+    ("peng_bo", "彭博", "19960808", "221", PracticeLevel.PHYSICIAN, Category.CLINICAL, 2025, "not_accepted", 16),
+    ("lin_yue", "林悦", "19980918", "232", PracticeLevel.PHYSICIAN, Category.DENTAL, 2025, "withdrawn", 4),
+]
+
+FIRST_SCOPE = {Category.CLINICAL: "CLN01", Category.TCM: "TCM01", Category.DENTAL: "DEN01", Category.PUBLIC_HEALTH: "PUB01"}
+
+# The steps after filing that bring an application to a state: (actor key, action, reason)
+ROUTES = {
+    "draft": [],
+    "submitted": [("physician", "submit", None)],
+    "returned": [("physician", "submit", None), ("institution", "return", "照片不符合要求：请上传近6个月内的白底免冠证件照。")],
+    "pending_acceptance": [("physician", "submit", None), ("institution", "confirm", "经核实，申请人信息属实，同意申请。")],
+    "correction": [("physician", "submit", None), ("institution", "confirm", "同意申请。"),
+                   ("reviewer", "ask_correction", "请补正：1. 学历证书扫描件；2. 规范化培训合格证明。")],
+    "accepted": [("physician", "submit", None), ("institution", "confirm", "同意申请。"), ("reviewer", "accept", None)],
+    "approved": [("physician", "submit", None), ("institution", "confirm", "同意申请。"),
+                 ("reviewer", "accept", None), ("reviewer", "approve", None)],
+    "refused": [("physician", "submit", None), ("institution", "confirm", "同意申请。"), ("reviewer", "accept", None),
+                ("reviewer", "refuse", "医师法第十六条第（二）项：受刑事处罚，刑罚执行完毕不满二年。")],
+    "not_accepted": [("physician", "submit", None), ("institution", "confirm", "同意申请。"),
+                     ("reviewer", "not_accept", "申请事项不属于本机关职权范围，请向执业地点所在省级卫生健康主管部门申请。")],
+    "withdrawn": [("physician", "submit", None), ("physician", "withdraw", None)],
+}
+
+
+def _actor(username: str):
+    from app.security.scope import scope_for
+    from app.workflow.commands import Actor
+
+    user = current_app.appbuilder.sm.find_user(username=username)
+    return Actor(user.id, scope_for(user))
+
+
+def _file(login: str, qualification: Qualification, inst: Institution, state: str, on: dt.date,
+          institution_admin: str, reviewer: str, extra: dict | None = None):
+    """File a first registration through the workflow and take it to ``state``; return it."""
+    from app.workflow.commands import act, create_application
+
+    data = {
+        "qualification_id": qualification.id,
+        "location_code": inst.region_code[:2] + "0000" if qualification.level == PracticeLevel.PHYSICIAN else inst.region_code,
+        "institution_id": inst.id,
+        "scope_codes": [FIRST_SCOPE[Category(qualification.category)]],
+        "residency_training": True,
+        "title": "住院医师",
+        **(extra or {}),
+    }
+    actors = {"physician": _actor(login), "institution": _actor(institution_admin), "reviewer": _actor(reviewer)}
+    application = create_application(actors["physician"], ApplicationType.FIRST, data, submit=False, today=on)
+    for who, action, reason in ROUTES[state]:
+        act(actors[who], application.id, action, reason, today=on)
+    return application
+
+
+def _training_proof(cohort: int) -> dict:
+    return {
+        "institution": "北京协和医院（住院医师规范化培训基地）",
+        "started_on": f"{cohort + 1}-03-01", "ended_on": f"{cohort + 1}-08-31",
+        "assessed_on": f"{cohort + 1}-09-15", "certificate": "demo/training-certificate.pdf",
+    }
+
+
+def _register(login, physician, qualification, inst, cohort, institution_admin, reviewer) -> None:
+    """Give an active demo physician an approved first registration (through the workflow) and an assessment."""
+    physician.activated_at = dt.datetime(cohort, 11, 1, 9, 0)
+    db.session.commit()
+    application = _file(login, qualification, inst, "approved", dt.date(cohort, 11, 20), institution_admin, reviewer)
+    registered_on = application.registration.registered_on
     db.session.add(Assessment(
         physician=physician, kind=AssessmentKind.PERIODIC, cycle_start=registered_on,
         cycle_end=registered_on.replace(year=registered_on.year + 3) - dt.timedelta(days=1),
-        result=AssessmentResult.PASSED, assessed_on=min(today, registered_on.replace(year=registered_on.year + 1)),
+        result=AssessmentResult.PASSED,
+        assessed_on=min(dt.date.today(), registered_on.replace(year=registered_on.year + 1)),
         institution=inst, region_code=inst.region_code,
     ))
+    db.session.commit()

@@ -43,6 +43,8 @@ from app.models import (
     PracticeScope,
     Qualification,
     SecurityEvent,
+    WorkdayEntry,
+    WorkdayYear,
 )
 from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
 
@@ -117,4 +119,7 @@ def add_scope_data(app) -> None:
                 region_code=institution.region_code, ip="192.0.2.1",
             ))
         db.session.add(PracticeScope(category=Category.TCM, code="TCM44X", name="岭南中医特色诊疗", province_code="440000"))
+        # the national working-day calendar: national reviewers see it, provincial ones do not
+        db.session.add(WorkdayEntry(day=dt.date(2027, 1, 1), is_working=False, note="元旦"))
+        db.session.add(WorkdayYear(year=2027, source="测试数据"))
         db.session.commit()

@@ -26,6 +26,8 @@ READ_EXPORT = {"can_list", "can_show", "can_export"} | MENU
 MANAGE = {"can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"} | MENU
 API = {"can_get"}
 SELF = {"can_this_form_get", "can_this_form_post"}
+QUEUE = {"can_queue", "can_detail", "can_act"} | MENU
+WORKFLOW_API = {"can_read", "can_write"}
 PUBLIC = "public"  # no permission at all: open to everybody (login page, landing page, ...)
 
 # view / API / menu name -> {role: permissions}; Admin may do everything, a missing role nothing.
@@ -50,6 +52,13 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "MyAssessmentView": {INST: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
     "ActivationQueueView": {INST: {"can_list", "can_show", "issue_sms", "issue_email", "revoke"} | MENU},
     "SecurityEventView": {R: READ_EXPORT, INST: READ_EXPORT},
+    # applications (业务申请): queues, the physician's pages and wizard, the workflow API
+    "InstitutionQueueView": {INST: QUEUE},
+    "CommissionQueueView": {R: QUEUE},
+    "MyApplicationsView": {P: QUEUE | {"can_start", "can_step"}},
+    "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
+    "WorkdayEntryView": {R: MANAGE},
+    "WorkdayYearView": {R: MANAGE},
     # physician
     "PhysicianHomeView": {P: {"can_index"}},
     # REST

@@ -74,7 +74,10 @@ def register_apis(appbuilder) -> None:
         appbuilder.add_api(api)
     require_row_scope(view for view in appbuilder.baseviews if isinstance(view, apis))
     from app.api.account import register_account_apis
+    from app.api.applications import ApplicationWorkflowApi
     from app.api.openapi import register_openapi
+
+    appbuilder.add_api(ApplicationWorkflowApi)
 
     register_account_apis(appbuilder)
     register_openapi(appbuilder)

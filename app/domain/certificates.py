@@ -59,3 +59,22 @@ def validate_practice_certificate_no(no: str) -> str:
     if not _PRACTICE_NO.fullmatch(number):
         raise RuleViolation("practice_no_format")
     return number
+
+
+# 医师执业证书编码 as issued here (15 digits): level 1 + category 2 + the practice location's region code
+# 6 (a province for 执业医师, a county for 执业助理医师) + a serial 6 counted per those first 9 digits.
+PRACTICE_SERIAL_DIGITS = 6
+
+
+def practice_no_prefix(level: PracticeLevel, category: Category, location_code: str) -> str:
+    """Return the 9-digit prefix of a new practice certificate number."""
+    if not re.fullmatch(r"\d{6}", location_code or "", re.ASCII):
+        raise RuleViolation("location_code_format")
+    return f"{LEVEL_DIGIT[PracticeLevel(level)]}{CATEGORY_DIGITS[Category(category)]}{location_code}"
+
+
+def compose_practice_no(prefix: str, serial: int) -> str:
+    """Return the 15-digit practice certificate number for the ``serial``-th number of ``prefix``."""
+    if not 1 <= serial < 10**PRACTICE_SERIAL_DIGITS:
+        raise RuleViolation("practice_serial_exhausted", prefix=prefix)
+    return f"{prefix}{serial:0{PRACTICE_SERIAL_DIGITS}d}"

@@ -1,43 +1,95 @@
 """Working-day arithmetic for application deadlines, with Chinese statutory holidays.
 
-``chinese_calendar`` knows the State Council's holiday and make-up-workday notices for the years
-it ships; outside them a plain Monday-to-Friday week is assumed.
+``chinese_calendar`` knows the State Council's holiday and make-up-workday notices for the years it
+ships. Later years come from the commission's own calendar (``WorkdayCalendar``): days it marks as
+holidays or make-up workdays, and the years it has declared complete. A year that neither knows is
+refused (``calendar_year_unknown``): a deadline is never computed on a guessed Monday-to-Friday week.
 """
 
+from __future__ import annotations
+
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import chinese_calendar
+
+from app.domain.errors import RuleViolation
 
 _ONE_DAY = datetime.timedelta(days=1)
 
 
-def is_working_day(day: datetime.date) -> bool:
-    """Tell whether a day is a working day in mainland China."""
+def library_knows(year: int) -> bool:
+    """Tell whether ``chinese_calendar`` has the holiday notice of ``year``."""
     try:
-        return chinese_calendar.is_workday(day)
+        chinese_calendar.is_workday(datetime.date(year, 1, 1))
     except NotImplementedError:
-        return day.weekday() < 5
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class WorkdayCalendar:
+    """The library's calendar, completed by the commission's entries for the years it lacks.
+
+    ``days`` maps a date to True (working day, e.g. a make-up Saturday) or False (holiday);
+    ``years`` are the years whose entries the commission has declared complete.
+    """
+
+    days: Mapping[datetime.date, bool] = field(default_factory=dict)
+    years: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, days: Mapping[datetime.date, bool] | None = None, years: Iterable[int] = ()) -> WorkdayCalendar:
+        """Build a calendar from the commission's entries."""
+        return cls(dict(days or {}), frozenset(years))
+
+    def is_working_day(self, day: datetime.date) -> bool:
+        """Tell whether ``day`` is a working day in mainland China."""
+        if day in self.days:
+            return self.days[day]
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            if day.year in self.years:
+                return day.weekday() < 5
+            raise RuleViolation("calendar_year_unknown", year=day.year) from None
+
+    def add_working_days(self, start: datetime.date, n: int) -> datetime.date:
+        """Return the day n working days after start (before it if n is negative; start if 0)."""
+        step = _ONE_DAY if n >= 0 else -_ONE_DAY
+        day = start
+        remaining = abs(n)
+        while remaining:
+            day += step
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def working_days_between(self, a: datetime.date, b: datetime.date) -> int:
+        """Count the working days in (a, b], or minus those in [b, a) when b is before a."""
+        # The two half-open ranges make this the inverse of add_working_days in both directions.
+        if b < a:
+            return -sum(1 for day in _days(b, a) if self.is_working_day(day))
+        return sum(1 for day in _days(a + _ONE_DAY, b + _ONE_DAY) if self.is_working_day(day))
+
+
+LIBRARY_ONLY = WorkdayCalendar()
+
+
+def is_working_day(day: datetime.date) -> bool:
+    """Tell whether a day is a working day by the library's calendar alone."""
+    return LIBRARY_ONLY.is_working_day(day)
 
 
 def add_working_days(start: datetime.date, n: int) -> datetime.date:
-    """Return the day n working days after start (before it if n is negative; start if 0)."""
-    step = _ONE_DAY if n >= 0 else -_ONE_DAY
-    day = start
-    remaining = abs(n)
-    while remaining:
-        day += step
-        if is_working_day(day):
-            remaining -= 1
-    return day
+    """Add n working days by the library's calendar alone."""
+    return LIBRARY_ONLY.add_working_days(start, n)
 
 
 def working_days_between(a: datetime.date, b: datetime.date) -> int:
-    """Count the working days in (a, b], or minus those in [b, a) when b is before a."""
-    # The two half-open ranges make this the inverse of add_working_days in both directions.
-    if b < a:
-        return -sum(1 for day in _days(b, a) if is_working_day(day))
-    return sum(1 for day in _days(a + _ONE_DAY, b + _ONE_DAY) if is_working_day(day))
+    """Count working days by the library's calendar alone."""
+    return LIBRARY_ONLY.working_days_between(a, b)
 
 
 def _days(first: datetime.date, stop: datetime.date) -> Iterator[datetime.date]:

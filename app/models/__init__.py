@@ -3,6 +3,7 @@
 from .application import Application, ApplicationEvent
 from .assessment import Assessment
 from .audit import SecurityEvent
+from .calendar import CertificateSerial, WorkdayEntry, WorkdayYear
 from .codes import ActivationCode, VerificationCode
 from .institution import Department, Institution
 from .message import Message
@@ -16,6 +17,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "Assessment",
+    "CertificateSerial",
     "Department",
     "Filing",
     "Institution",
@@ -29,4 +31,6 @@ __all__ = [
     "RegistryUser",
     "SecurityEvent",
     "VerificationCode",
+    "WorkdayEntry",
+    "WorkdayYear",
 ]

@@ -98,6 +98,7 @@ class ApplicationEvent(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     application: Mapped[Application] = relationship(back_populates="events")
+    actor = relationship("RegistryUser", foreign_keys=[actor_id])
 
     def __repr__(self) -> str:
         return f"{self.action}: {self.from_status} -> {self.to_status}"

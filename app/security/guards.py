@@ -145,3 +145,11 @@ def attach_physician_by_id_number(item, id_number: str | None) -> None:
     if physician is None:
         raise ScopeViolation(_l("No physician with this ID number in your jurisdiction."))
     item.physician = physician
+
+
+def guard_national_calendar() -> None:
+    """Refuse calendar entries from anyone but admins and national reviewers."""
+    scope = current_scope()
+    if scope.role == ADMIN or (scope.role == COMMISSION_REVIEWER and scope.bounds is None):
+        return
+    raise ScopeViolation(_l("Only the national health commission keeps the working-day calendar."))

@@ -15,6 +15,7 @@ READ = r"^(can_list|can_show|menu_access)$"
 MANAGE = r"^(can_list|can_show|can_add|can_edit|can_delete|can_export|menu_access)$"
 API_READ = r"^can_get$"
 READ_EXPORT = r"^(can_list|can_show|can_export|menu_access)$"
+QUEUE = r"^(can_queue|can_detail|can_act|menu_access)$"
 
 # (role) -> [(view or menu name regex, permission regex)]
 ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
@@ -22,14 +23,18 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
     COMMISSION_REVIEWER: [
         (r"^(RegionView|QualificationView|RegistrationView|FilingView|ApplicationView)$", READ_EXPORT),
         (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
-        (r"^(WindowView|ScopeView)$", MANAGE),
+        (r"^(WindowView|ScopeView|WorkdayEntryView|WorkdayYearView)$", MANAGE),
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^PhysicianView$", READ_EXPORT),
+        (r"^CommissionQueueView$", QUEUE),
+        (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),
     ],
     INSTITUTION_ADMIN: [
         (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|menu_access)$"),
+        (r"^InstitutionQueueView$", QUEUE),
+        (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^MyDepartmentView$", MANAGE),
         (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),
         (r"^SecurityEventView$", READ_EXPORT),
@@ -40,6 +45,8 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
     ],
     PHYSICIAN: [
         (r"^PhysicianHomeView$", r"^(can_index|menu_access)$"),
+        (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
+        (r"^MyApplicationsView$", r"^(can_queue|can_detail|can_act|can_start|can_step|menu_access)$"),
         (r"^MyHome$", r"^menu_access$"),
         (r"^(PhysicianApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^AccountApi$", r"^can_self_service$"),

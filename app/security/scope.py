@@ -31,6 +31,8 @@ from app.models import (
     RegistrationWindow,
     RegistryUser,
     SecurityEvent,
+    WorkdayEntry,
+    WorkdayYear,
 )
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
 
@@ -119,6 +121,8 @@ def _reviewer(model, s: Scope):
         if s.bounds is None:
             return None
         return RegistrationWindow.province_code == province_of(s.jurisdiction)
+    if model in (WorkdayEntry, WorkdayYear):  # the national calendar: kept by national reviewers
+        return None if s.bounds is None else false()
     return false()
 
 

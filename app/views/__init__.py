@@ -9,7 +9,10 @@ from app.views import commission as c
 from app.views import institution as i
 from app.views.account import register_account_views
 from app.views.activation import ActivationQueueView
+from app.views.applications import CommissionQueueView, InstitutionQueueView
 from app.views.audit import SecurityEventView
+from app.views.calendar import WorkdayEntryView, WorkdayYearView
+from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
 from app.views.public import PublicView
 from app.views.staff import InstitutionAdminView
@@ -33,19 +36,24 @@ def register_views(appbuilder) -> None:
     add(c.RegistrationView, "RegistrationView", label=_l("Practice registrations"), icon="fa-certificate", **doc)
     add(c.FilingView, "FilingView", label=_l("Multi-site filings"), icon="fa-clone", **doc)
     add(c.AssessmentView, "AssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **doc)
+    add(CommissionQueueView, "CommissionQueueView", label=_l("Acceptance and approval"), icon="fa-gavel", **app_)
     add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
     add(c.WindowView, "WindowView", label=_l("Registration windows"), icon="fa-calendar", **app_)
+    add(WorkdayEntryView, "WorkdayEntryView", label=_l("Working-day calendar"), icon="fa-calendar-check-o", **app_)
+    add(WorkdayYearView, "WorkdayYearView", label=_l("Completed calendar years"), icon="fa-calendar-o", **app_)
     add(c.RegionView, "RegionView", label=_l("Administrative regions"), icon="fa-map-o", **ref)
     add(c.ScopeView, "ScopeView", label=_l("Practice scopes"), icon="fa-list", **ref)
 
     add(i.MyInstitutionView, "MyInstitutionView", label=_l("Institution profile"), icon="fa-hospital-o", **mine)
     add(i.MyDepartmentView, "MyDepartmentView", label=_l("Departments"), icon="fa-sitemap", **mine)
+    add(InstitutionQueueView, "InstitutionQueueView", label=_l("Applications to review"), icon="fa-inbox", **mine)
     add(i.MyPhysicianView, "MyPhysicianView", label=_l("Our physicians"), icon="fa-user-md", **mine)
     add(i.MyAssessmentView, "MyAssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **mine)
     add(ActivationQueueView, "ActivationQueueView", label=_l("Activation queue"), icon="fa-key", **mine)
     add(SecurityEventView, "SecurityEventView", label=_l("Security audit log"), icon="fa-shield", **audit)
 
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
+    add(MyApplicationsView, "MyApplicationsView", label=_l("My applications"), icon="fa-file-text-o")
     appbuilder.add_view_no_menu(PublicView)
 
     from app.api import register_apis

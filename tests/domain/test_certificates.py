@@ -5,6 +5,7 @@ from app.domain.certificates import (
     validate_practice_certificate_no,
     validate_qualification_certificate_no,
 )
+from app.domain.enums import Category, PracticeLevel
 from app.domain.errors import RuleViolation
 
 ID_NUMBER = "11010519491231002X"
@@ -67,3 +68,25 @@ def test_practice_number():
 )
 def test_bad_practice_number(value):
     assert code_of(validate_practice_certificate_no, value) == "practice_no_format"
+
+
+def test_practice_no_format():
+    from app.domain.certificates import (
+        compose_practice_no,
+        practice_no_prefix,
+        validate_practice_certificate_no,
+    )
+
+    prefix = practice_no_prefix(PracticeLevel.PHYSICIAN, Category.CLINICAL, "110000")
+    assert prefix == "110110000"
+    number = compose_practice_no(prefix, 42)
+    assert number == "110110000000042"
+    assert validate_practice_certificate_no(number) == number
+    assistant = practice_no_prefix(PracticeLevel.ASSISTANT, Category.TCM, "441900")
+    assert compose_practice_no(assistant, 999_999) == "220441900999999"
+    for bad in (0, 1_000_000):
+        with pytest.raises(RuleViolation) as refused:
+            compose_practice_no(prefix, bad)
+        assert refused.value.code == "practice_serial_exhausted"
+    with pytest.raises(RuleViolation):
+        practice_no_prefix(PracticeLevel.PHYSICIAN, Category.CLINICAL, "11")

@@ -2,7 +2,14 @@ import datetime
 
 import pytest
 
-from app.domain.workdays import add_working_days, is_working_day, working_days_between
+from app.domain.errors import RuleViolation
+from app.domain.workdays import (
+    WorkdayCalendar,
+    add_working_days,
+    is_working_day,
+    library_knows,
+    working_days_between,
+)
 
 D = datetime.date
 
@@ -37,9 +44,40 @@ def test_add_and_between_are_inverse(start, n):
     assert working_days_between(start, add_working_days(start, n)) == n
 
 
-def test_fallback_outside_known_years():
-    # 2099 is beyond chinese_calendar's data: a plain Monday-to-Friday week.
-    assert not is_working_day(D(2099, 10, 3))  # Saturday
-    assert is_working_day(D(2099, 10, 1))  # Thursday, would be National Day
-    assert add_working_days(D(2099, 10, 2), 1) == D(2099, 10, 5)
-    assert working_days_between(D(1990, 1, 1), D(1990, 1, 8)) == 5
+def test_unknown_year_is_refused_not_guessed():
+    # 2099 is beyond chinese_calendar's data and nobody entered it: no silent Monday-to-Friday week.
+    with pytest.raises(RuleViolation) as refused:
+        is_working_day(D(2099, 10, 1))
+    assert refused.value.code == "calendar_year_unknown"
+    assert refused.value.params == {"year": 2099}
+    with pytest.raises(RuleViolation):
+        add_working_days(D(2026, 12, 20), 20)  # runs into 2027
+
+
+def test_commission_calendar_completes_a_year():
+    # The commission enters 2027's New Year holiday and a make-up Saturday, then declares 2027 complete.
+    calendar = WorkdayCalendar.of(
+        {D(2027, 1, 1): False, D(2027, 1, 9): True}, years=[2027]
+    )
+    assert not calendar.is_working_day(D(2027, 1, 1))  # Friday, holiday
+    assert calendar.is_working_day(D(2027, 1, 9))  # Saturday, make-up workday
+    assert not calendar.is_working_day(D(2027, 1, 10))  # Sunday
+    assert calendar.is_working_day(D(2027, 1, 4))  # Monday
+    # Fri 1 Jan holiday, Sat 2 / Sun 3 weekend, Mon 4 Jan is the first working day.
+    assert calendar.add_working_days(D(2026, 12, 31), 1) == D(2027, 1, 4)
+    assert calendar.working_days_between(D(2027, 1, 8), D(2027, 1, 11)) == 2  # Sat 9 (make-up), Mon 11
+    # Library years still follow the library; an entry overrides it.
+    assert not calendar.is_working_day(D(2024, 10, 1))
+    assert WorkdayCalendar.of({D(2024, 10, 1): True}).is_working_day(D(2024, 10, 1))
+
+
+def test_entries_without_a_declared_year_do_not_complete_it():
+    calendar = WorkdayCalendar.of({D(2027, 1, 1): False})
+    assert not calendar.is_working_day(D(2027, 1, 1))
+    with pytest.raises(RuleViolation):
+        calendar.is_working_day(D(2027, 1, 4))
+
+
+def test_library_knows():
+    assert library_knows(2026)
+    assert not library_knows(2099)

@@ -1,0 +1,190 @@
+"""业务申请 screens: the institution's and the commission's queues, and one detail page with the timeline.
+
+Thin views: parse the request, build the Actor, call app.workflow.commands, flash, redirect back to
+the same filtered page. Which buttons a row offers comes from the transition table.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.domain.enums import ApplicationStatus as S
+from app.domain.enums import ApplicationType
+from app.extensions import db
+from app.labels import ENUM_LABELS
+from app.models import Application, ApplicationEvent, Physician
+from app.security.scope import current_scope, scoped
+from app.workflow.commands import Actor, act_many, today_in_beijing
+from app.workflow.errors import WorkflowError
+from app.workflow.progress import (
+    beijing,
+    calendar_for,
+    deadline_of,
+    holder_role,
+    requested_items,
+    waiting_days,
+)
+from app.workflow.reasons import LISTS, compose_reason
+from app.workflow.transitions import BY_ACTION, available_actions
+
+PAGE_SIZE = 25
+ROLE_LABELS = {
+    "Physician": _l("Physician"),
+    "InstitutionAdmin": _l("Institution"),
+    "CommissionReviewer": _l("Health commission"),
+}
+
+
+def current_actor() -> Actor:
+    """Return the actor of this request."""
+    return Actor(g.user.id, current_scope())
+
+
+def _int_arg(name: str, default: int, low: int = 1, high: int = 100_000) -> int:
+    value = request.args.get(name, "")
+    return min(max(int(value), low), high) if value.isdigit() else default
+
+
+def _safe_next(default: str) -> str:
+    target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    return target if target.startswith("/") and not parts.netloc and not target.startswith("//") else default
+
+
+class ApplicationQueueView(BaseView):
+    """A queue of applications inside the user's row scope, with single and bulk actions."""
+
+    default_view = "queue"
+    template_queue = "applications/queue.html"
+    default_statuses: tuple[S, ...] = ()
+    title = _l("Applications")
+
+    def _statuses(self) -> list[str]:
+        chosen = request.args.get("status", "")
+        if chosen == "all":
+            return []
+        if chosen in S.__members__.values() or chosen in {s.value for s in S}:
+            return [chosen]
+        return [s.value for s in self.default_statuses]
+
+    def _query(self, statuses: list[str]):
+        statement = scoped(select(Application), Application, current_scope())
+        if statuses:
+            statement = statement.where(Application.status.in_(statuses))
+        kind = request.args.get("type", "")
+        if kind in {t.value for t in ApplicationType}:
+            statement = statement.where(Application.type == kind)
+        term = (request.args.get("q") or "").strip()[:32]
+        if term:
+            statement = statement.where(or_(
+                Application.number == term,
+                Application.physician_id.in_(select(Physician.id).where(Physician.name.startswith(term))),
+            ))
+        return statement
+
+    @expose("/")
+    @has_access
+    def queue(self):
+        """List the applications of the queue, the longest waiting or nearest deadline first."""
+        statuses = self._statuses()
+        statement = self._query(statuses)
+        total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+        page = _int_arg("page", 1)
+        due = func.coalesce(Application.accept_due, Application.decide_due)
+        rows = db.session.scalars(
+            statement.options(joinedload(Application.physician), joinedload(Application.institution),
+                              selectinload(Application.events))
+            .order_by(due.is_(None), due, Application.submitted_at, Application.id)
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        ).all()
+        today = today_in_beijing()
+        calendar = calendar_for(db.session, today)
+        roles = current_actor().roles
+        items = [{
+            "application": a,
+            "deadline": deadline_of(a, calendar, today),
+            "waiting": waiting_days(a, calendar, today),
+            "actions": available_actions(a.status, roles),
+        } for a in rows]
+        bulk = sorted({t.action for item in items for t in item["actions"]}, key=list(BY_ACTION).index)
+        return self.render_template(
+            self.template_queue, items=items, total=total, page=page, page_size=PAGE_SIZE,
+            bulk_actions=[BY_ACTION[a] for a in bulk], statuses=statuses, title=self.title,
+            status_labels=ENUM_LABELS[S], type_labels=ENUM_LABELS[ApplicationType],
+            default_statuses=[s.value for s in self.default_statuses], beijing=beijing,
+            view_endpoint=self.endpoint,
+        )
+
+    @expose("/<int:application_id>")
+    @has_access
+    def detail(self, application_id: int):
+        """Show one application, its timeline and the actions the user may take."""
+        application = db.session.scalars(
+            scoped(select(Application).where(Application.id == application_id), Application, current_scope())
+            .options(selectinload(Application.events).joinedload(ApplicationEvent.actor))
+        ).one_or_none()
+        if application is None:
+            abort(404)
+        today = today_in_beijing()
+        calendar = calendar_for(db.session, today)
+        return self.render_template(
+            "applications/detail.html", application=application, title=self.title,
+            actions=available_actions(application.status, current_actor().roles),
+            deadline=deadline_of(application, calendar, today), waiting=waiting_days(application, calendar, today),
+            holder=ROLE_LABELS.get(holder_role(application) or ""), role_labels=ROLE_LABELS,
+            status_labels=ENUM_LABELS[S], type_labels=ENUM_LABELS[ApplicationType], beijing=beijing,
+            back=url_for(f"{self.endpoint}.queue"), requested=requested_items(db.session, application),
+            view_endpoint=self.endpoint, reason_lists=LISTS,
+        )
+
+    @expose("/act", methods=["POST"])
+    @has_access
+    def act(self):
+        """Take one action on the chosen applications; report each refused one."""
+        back = _safe_next(url_for(f"{self.endpoint}.queue"))
+        action = request.form.get("action", "")
+        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10]
+        if action not in BY_ACTION:
+            abort(400)
+        if not ids:
+            flash(_("Choose at least one application first."), "warning")
+            return redirect(back)
+        try:
+            reason = request.form.get("reason")
+            if action in LISTS:
+                reason = compose_reason(request.form.getlist("items"), reason, LISTS[action])
+            result = act_many(current_actor(), ids, action, reason)
+        except WorkflowError as error:
+            flash(error.message, "danger")
+            return redirect(back)
+        if result.done:
+            flash(ngettext("%(label)s: %(num)d application done.", "%(label)s: %(num)d applications done.",
+                           len(result.done), label=BY_ACTION[action].label), "success")
+        for number, message in result.refused.items():
+            flash(_("%(number)s was not changed: %(message)s", number=number, message=message), "danger")
+        return redirect(back)
+
+
+class InstitutionQueueView(ApplicationQueueView):
+    """申请审核 of an institution: applications naming it, to confirm or return."""
+
+    route_base = "/institution/applications"
+    default_statuses = (S.SUBMITTED,)
+    title = _l("Applications to review")
+
+
+class CommissionQueueView(ApplicationQueueView):
+    """受理与审批 of a health commission: applications in its jurisdiction, by deadline."""
+
+    route_base = "/commission/applications"
+    default_statuses = (S.PENDING_ACCEPTANCE, S.ACCEPTED)
+    title = _l("Acceptance and approval")

@@ -1,0 +1,1 @@
+"""The application workflow: the transition table (data) and the commands that apply it."""

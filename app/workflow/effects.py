@@ -1,0 +1,94 @@
+"""What an approval changes: the practice registration and its filings (same transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.enums import ApplicationType, FilingStatus, RegistrationStatus
+from app.domain.regions import in_jurisdiction
+from app.models import Application, Filing, Institution, Physician, PracticeRegistration, PracticeScope
+from app.workflow.calendar import next_practice_no
+
+
+def _scopes(session: Session, codes: list[str]) -> list[PracticeScope]:
+    by_code = {s.code: s for s in session.scalars(select(PracticeScope).where(PracticeScope.code.in_(codes)))}
+    return [by_code[code] for code in codes]
+
+
+def _end_filings(registration: PracticeRegistration, today: dt.date, keep_inside: str | None = None) -> None:
+    for filing in registration.filings:
+        if filing.status != FilingStatus.ACTIVE:
+            continue
+        if keep_inside and in_jurisdiction(keep_inside, filing.institution.region_code):
+            continue
+        filing.status = FilingStatus.ENDED
+        filing.valid_to = max(filing.valid_from, min(filing.valid_to, today))
+
+
+def apply_approval(session: Session, application: Application, today: dt.date) -> PracticeRegistration | None:
+    """Create or update the registration an approved application asks for; return it."""
+    data = application.data or {}
+    kind = application.type
+    if kind == ApplicationType.FIRST:
+        institution = session.get(Institution, data["institution_id"])
+        registration = PracticeRegistration(
+            physician_id=application.physician_id,
+            qualification_id=data["qualification_id"],
+            certificate_no=next_practice_no(session, data["level"], data["category"], data["location_code"]),
+            level=data["level"],
+            category=data["category"],
+            location_code=data["location_code"],
+            institution_id=institution.id,
+            region_code=institution.region_code,
+            status=RegistrationStatus.ACTIVE,
+            registered_on=today,
+            scopes=_scopes(session, data["scope_codes"]),
+        )
+        session.add(registration)
+        physician = session.get(Physician, application.physician_id)
+        physician.institution_id, physician.region_code = institution.id, institution.region_code
+        session.flush()
+        application.registration_id = registration.id
+        return registration
+    registration = application.registration
+    if kind == ApplicationType.CHANGE:
+        institution = session.get(Institution, data["institution_id"])
+        moved = data["location_code"] != registration.location_code
+        registration.location_code = data["location_code"]
+        registration.institution_id = institution.id
+        registration.region_code = institution.region_code
+        registration.scopes = _scopes(session, data["scope_codes"])
+        physician = registration.physician
+        physician.institution_id, physician.region_code = institution.id, institution.region_code
+        if moved:  # filings must lie inside the new location
+            _end_filings(registration, today, keep_inside=data["location_code"])
+        for filing in registration.filings:
+            if filing.status == FilingStatus.ACTIVE and filing.institution_id == institution.id:
+                filing.status = FilingStatus.ENDED  # the filing institution became the primary one
+            if filing.status == FilingStatus.ACTIVE:
+                kept = [s for s in filing.scopes if s.code in data["scope_codes"]]
+                if kept:
+                    filing.scopes = kept
+                else:
+                    filing.status = FilingStatus.ENDED
+    elif kind == ApplicationType.FILING_ADD:
+        session.add(Filing(
+            registration_id=registration.id,
+            institution_id=data["institution_id"],
+            valid_from=dt.date.fromisoformat(data["valid_from"]),
+            valid_to=dt.date.fromisoformat(data["valid_to"]),
+            status=FilingStatus.ACTIVE,
+            scopes=_scopes(session, data["scope_codes"]),
+        ))
+    elif kind == ApplicationType.FILING_END:
+        filing = session.get(Filing, data["filing_id"])
+        filing.status = FilingStatus.ENDED
+        filing.valid_to = max(filing.valid_from, min(filing.valid_to, today))
+    elif kind == ApplicationType.CANCEL:
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancel_reason = data.get("reason") or "本人申请注销"
+        _end_filings(registration, today)
+    return registration

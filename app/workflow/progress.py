@@ -1,0 +1,113 @@
+"""What the timeline and the queues show: events as steps, who holds an application, days left."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from app.domain.enums import ApplicationStatus as S
+from app.domain.errors import RuleViolation
+from app.domain.workdays import WorkdayCalendar
+from app.models import Application
+from app.workflow.calendar import load_calendar
+from app.workflow.transitions import HOLDER
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+UTC = ZoneInfo("UTC")
+
+
+def beijing(moment: dt.datetime | None) -> dt.datetime | None:
+    """Return a stored (naive UTC) time in Beijing time."""
+    return None if moment is None else moment.replace(tzinfo=UTC).astimezone(BEIJING)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The running deadline of an open application: due date and working days left (negative: overdue)."""
+
+    kind: str  # "accept" or "decide"
+    due: dt.date | None
+    left: int | None  # None when the calendar of the due year is not entered
+
+    @property
+    def overdue(self) -> bool:
+        """Tell whether the deadline has passed."""
+        return self.left is not None and self.left < 0
+
+
+def calendar_for(session: Session, today: dt.date) -> WorkdayCalendar:
+    """Load the calendar covering the deadlines a queue page shows."""
+    return load_calendar(session, today - dt.timedelta(days=400), today + dt.timedelta(days=400))
+
+
+def deadline_of(application: Application, calendar: WorkdayCalendar, today: dt.date) -> Deadline | None:
+    """Return the running deadline of an application, if the commission holds it."""
+    if application.status == S.PENDING_ACCEPTANCE:
+        kind, due = "accept", application.accept_due
+    elif application.status == S.ACCEPTED:
+        kind, due = "decide", application.decide_due
+    else:
+        return None
+    if due is None:
+        return Deadline(kind, None, None)
+    try:
+        left = calendar.working_days_between(today, due)
+    except RuleViolation:
+        left = None
+    return Deadline(kind, due, left)
+
+
+def waiting_days(application: Application, calendar: WorkdayCalendar, today: dt.date) -> int | None:
+    """Return the working days the current holder has had the application (None if unknown)."""
+    if S(application.status) not in HOLDER or not application.events:
+        return None
+    since = beijing(application.events[-1].created_at).date()
+    try:
+        return max(calendar.working_days_between(since, today), 0)
+    except RuleViolation:
+        return None
+
+
+def holder_role(application: Application) -> str | None:
+    """Return the role that must act next (None when the application is closed)."""
+    return HOLDER.get(S(application.status))
+
+
+def requested_items(session: Session, application: Application) -> list[tuple[object, str | None]]:
+    """Return what the application asks for as (label, value) pairs in Chinese, for pages and the PDF."""
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import select
+
+    from app.models import Institution, PracticeScope, Region
+
+    data = application.data or {}
+    items: list[tuple[object, str | None]] = []
+    if data.get("location_code"):
+        region = session.get(Region, data["location_code"])
+        items.append((_l("Practice location"), region.name if region else data["location_code"]))
+    if data.get("institution_id") and application.type in ("first", "change"):
+        institution = session.get(Institution, data["institution_id"])
+        items.append((_l("Primary institution"), institution.name if institution else None))
+    if data.get("institution_id") and application.type in ("filing_add", "filing_end"):
+        institution = session.get(Institution, data["institution_id"])
+        items.append((_l("Filing institution"), institution.name if institution else None))
+    if data.get("scope_codes"):
+        names = dict(session.execute(
+            select(PracticeScope.code, PracticeScope.name).where(PracticeScope.code.in_(data["scope_codes"]))).all())
+        items.append((_l("Practice scopes"), "、".join(names.get(c, c) for c in data["scope_codes"])))
+    if data.get("valid_from"):
+        items.append((_l("Filing period"), f"{data['valid_from']} 至 {data.get('valid_to') or '--'}"))
+    if "residency_training" in data:
+        items.append((_l("Standardised residency training"), str(_l("Yes") if data["residency_training"] else _l("No"))))
+    if data.get("title"):
+        items.append((_l("Title"), data["title"]))
+    training = data.get("training") or {}
+    if training:
+        items.append((_l("Training proof"), f"{training.get('institution', '')}，{training.get('started_on', '')} 至 "
+                      f"{training.get('ended_on', '')}，{_l('assessed on')} {training.get('assessed_on', '')}"))
+    if data.get("reason"):
+        items.append((_l("Reason for deregistration"), data["reason"]))
+    return items
