@@ -47,22 +47,20 @@ def _label(table: str, column: str) -> str:
 
 
 def _chain_sql() -> str:
-    allowed = ", ".join(f"({_quoted(a)}, {_quoted(f)}, {_quoted(t)})" for a, f, t in allowed_steps())
+    # One pass over the event log in (application, id) order: the previous event's target must be
+    # this event's source, the step must be one the table allows, and the last event (no next one)
+    # must end at the application's status. A step is compared as one "action:from:to" string.
+    allowed = ", ".join(_quoted(f"{a}:{f or ''}:{t}") for a, f, t in allowed_steps())
     return f"""
-        WITH allowed(action, from_status, to_status) AS (VALUES {allowed}),
-        ev AS (
+        SELECT DISTINCT ev.application_id FROM (
             SELECT application_id, action, coalesce(from_status, '') AS from_status, to_status,
                    coalesce(LAG(to_status) OVER (PARTITION BY application_id ORDER BY id), '') AS previous,
-                   ROW_NUMBER() OVER (PARTITION BY application_id ORDER BY id DESC) AS from_end
+                   LEAD(id) OVER (PARTITION BY application_id ORDER BY id) AS next_id
             FROM application_event
-        )
-        SELECT ev.application_id FROM ev
+        ) ev JOIN application a ON a.id = ev.application_id
         WHERE ev.previous <> ev.from_status
-           OR NOT EXISTS (SELECT 1 FROM allowed a WHERE a.action = ev.action
-                          AND a.from_status = ev.from_status AND a.to_status = ev.to_status)
-        UNION
-        SELECT ev.application_id FROM ev JOIN application a ON a.id = ev.application_id
-        WHERE ev.from_end = 1 AND ev.to_status <> a.status
+           OR ev.action || ':' || ev.from_status || ':' || ev.to_status NOT IN ({allowed})
+           OR (ev.next_id IS NULL AND ev.to_status <> a.status)
     """
 
 
