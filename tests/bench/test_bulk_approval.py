@@ -1,0 +1,40 @@
+"""A bulk approval costs a constant number of SQL statements per application, whatever N."""
+
+from sqlalchemy import event
+
+from app.extensions import db
+from app.workflow.commands import act_many
+from bench.bulk_approval import TODAY, prepare, reviewer
+
+# SAVEPOINT, the locked SELECT (with the physician), the certificate counter, the registration, its
+# scope, the application's UPDATE, the 受理 and 准予注册 events, the SMS to the physician, RELEASE
+PER_APPLICATION = 10
+
+
+def statements(ids: list[int]) -> int:
+    """Approve ``ids`` in one act_many; return the number of SQL statements it sent."""
+    actor = reviewer()
+    db.session.commit()
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = act_many(actor, ids, "approve", today=TODAY)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(result.done) == len(ids), result.refused
+    return len(sent)
+
+
+def test_statements_per_approved_application_do_not_grow_with_n(app):
+    with app.app_context():
+        ids = prepare(31)
+        statements(ids[:1])  # creates the certificate counter of the prefix
+        few, many = statements(ids[1:6]), statements(ids[6:31])
+        assert (many - few) % 20 == 0
+        assert (many - few) // 20 <= PER_APPLICATION
+        # reference data (calendar, scopes, institution) is read once per call, not per row
+        assert few - 5 * ((many - few) // 20) <= 8
