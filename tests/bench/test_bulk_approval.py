@@ -1,8 +1,11 @@
 """A bulk approval costs a constant number of SQL statements per application, whatever N."""
 
+import pytest
 from sqlalchemy import event
 
 from app.extensions import db
+from app.models import Application
+from app.workflow import commands
 from app.workflow.commands import act_many
 from bench.bulk_approval import TODAY, prepare, reviewer
 
@@ -38,3 +41,22 @@ def test_statements_per_approved_application_do_not_grow_with_n(app):
         assert (many - few) // 20 <= PER_APPLICATION
         # reference data (calendar, scopes, institution) is read once per call, not per row
         assert few - 5 * ((many - few) // 20) <= 8
+
+
+def test_act_many_is_one_transaction(app, monkeypatch):
+    """A crash on the second row undoes the first (on SQLite a SAVEPOINT must not commit it)."""
+    with app.app_context():
+        ids = prepare(2)
+        calls = []
+
+        def crash_on_second(application, reason=None):
+            calls.append(application.id)
+            if len(calls) == 2:
+                raise RuntimeError("the lights went out")
+
+        monkeypatch.setattr(commands, "notify_status", crash_on_second)
+        with pytest.raises(RuntimeError):
+            act_many(reviewer(), ids, "approve", today=TODAY)
+        db.session.remove()
+        statuses = {db.session.get(Application, i).status for i in ids}
+        assert statuses == {"pending_acceptance"}
