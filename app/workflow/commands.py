@@ -66,6 +66,13 @@ def _load(session: Session, actor: Actor, application_id: int) -> Application:
     return application
 
 
+def _load_all(session: Session, actor: Actor, ids: list[int]) -> dict[int, Application]:
+    """Lock and load the applications of a bulk action in one statement (in id order: no deadlock)."""
+    statement = scoped(select(Application).where(Application.id.in_(ids)), Application, actor.scope)
+    statement = statement.options(joinedload(Application.physician, innerjoin=True)).order_by(Application.id)
+    return {a.id: a for a in session.scalars(statement.with_for_update(of=Application)).unique()}
+
+
 def _physician(session: Session, actor: Actor) -> Physician:
     physician = session.get(Physician, actor.scope.physician_id) if actor.scope.physician_id else None
     if physician is None:
@@ -160,12 +167,16 @@ def act_many(actor: Actor, application_ids: Iterable[int], action: str, reason: 
     """Take ``action`` on several applications in one transaction; a refused row changes nothing."""
     today = today or today_in_beijing()
     result = BulkResult()
+    ids = list(dict.fromkeys(int(i) for i in application_ids))
     with unit_of_work() as session, call_cache(session):
         _begin_outer_transaction(session)
-        for application_id in dict.fromkeys(application_ids):
+        loaded = _load_all(session, actor, ids)
+        for application_id in ids:
             savepoint = session.begin_nested()
             try:
-                application = _load(session, actor, application_id)
+                application = loaded.get(application_id)
+                if application is None:
+                    raise WorkflowError("application_not_found")
                 _transition(session, actor, application, action, reason, today)
                 savepoint.commit()
                 result.done.append(application.number)

@@ -9,9 +9,10 @@ from app.workflow import commands
 from app.workflow.commands import act_many
 from bench.bulk_approval import TODAY, prepare, reviewer
 
-# SAVEPOINT, the locked SELECT (with the physician), the certificate counter, the registration, its
-# scope, the application's UPDATE, the 受理 and 准予注册 events, the SMS to the physician, RELEASE
-PER_APPLICATION = 10
+# Per application: SAVEPOINT, the certificate counter, the registration, its scope, the application's
+# UPDATE, the 受理 and 准予注册 events, the SMS to the physician, RELEASE. Once per call: BEGIN, the
+# locked SELECT of every application with its physician, the calendar, the scopes, the institution.
+PER_APPLICATION = 9
 
 
 def statements(ids: list[int]) -> int:
