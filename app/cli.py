@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask init`, `flask seed-demo`, `flask import-qualifications`."""
+"""Command-line tasks: `flask init`, `flask seed-demo`, `flask import-qualifications`, `flask check-invariants`."""
 
 from __future__ import annotations
 
@@ -37,3 +37,14 @@ def register_cli(app: Flask) -> None:
         from app.demo import seed_demo
 
         click.echo(seed_demo(force=force))
+
+    @app.cli.command("check-invariants")
+    def check_invariants_command() -> None:
+        """Check the whole database against the registry's invariants; exit 1 on any violation."""
+        from app.extensions import db
+        from app.workflow.invariants import check_invariants, report
+
+        results = check_invariants(db.session.connection(), current_app.config.get("MAX_SCOPES", 3))
+        click.echo(report(results))
+        if any(result.count for result in results):
+            raise SystemExit(1)

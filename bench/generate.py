@@ -8,6 +8,14 @@
 Rows are built as plain tuples with precomputed ids and written in batches of ~10,000: with
 COPY on PostgreSQL (psycopg2 ``copy_expert``) and Core ``insert()`` executemany elsewhere.
 Denormalised region codes always equal the county of the row's institution.
+
+The data obeys SPEC §3 as ``flask check-invariants`` checks it: nobody registers, files or applies
+at a military institution; a location is the province (执业医师) or the county (助理) of the
+primary institution; filings lie inside the location at another civil institution and end with a
+cancelled registration; only active (or since disabled) accounts have applications; certificate
+numbers follow the documented format and the serial counters continue after them; and every
+application carries an event chain drawn from the transition table (bench/chains.py), since the
+commands cannot run per row at this scale.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import json
 import random
 import sys
 import time
@@ -25,11 +34,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Connection, MetaData, create_engine, func, select, text  # noqa: E402
+from sqlalchemy import Connection, MetaData, bindparam, create_engine, func, select, text  # noqa: E402
 
+from app.domain.certificates import compose_practice_no, practice_no_prefix  # noqa: E402
 from app.domain.identity import id_check_digit  # noqa: E402
+from bench.chains import ChainPicker  # noqa: E402
 
 BATCH = 10_000
+MIN_INSTITUTIONS = 64
 SURNAMES = (
     "王" * 72 + "李" * 72 + "张" * 70 + "刘" * 54 + "陈" * 45 + "杨" * 31 + "黄" * 23 + "赵" * 22
     + "吴" * 20 + "周" * 19 + "徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -47,7 +59,7 @@ OPEN_OR_CLOSED = (
     "draft", "submitted", "returned", "pending_acceptance", "correction", "accepted",
     "approved", "approved", "approved", "refused", "not_accepted", "withdrawn",
 )
-EXTRA_TYPES = ("change", "change", "add_scope", "filing_add", "reissue", "upgrade")
+EXTRA_TYPES = ("change", "change", "filing_add")
 FIRST_YEAR, LAST_YEAR = 2006, 2025
 BIRTH_START = dt.date(1960, 1, 1)
 BIRTH_DAYS = (dt.date(2000, 12, 31) - BIRTH_START).days
@@ -94,15 +106,36 @@ def load_counties(conn: Connection) -> list[str]:
     return [code for (code,) in rows]
 
 
-def load_scopes(conn: Connection) -> dict[str, list[int]]:
-    """Return the national scope ids of each category."""
-    scopes: dict[str, list[int]] = defaultdict(list)
+def load_scopes(conn: Connection) -> dict[str, list[tuple[int, str]]]:
+    """Return the national scopes (id, code) of each category."""
+    scopes: dict[str, list[tuple[int, str]]] = defaultdict(list)
     rows = conn.execute(
-        text("SELECT category, id FROM practice_scope WHERE province_code IS NULL ORDER BY sort_order")
+        text("SELECT category, id, code FROM practice_scope WHERE province_code IS NULL ORDER BY sort_order")
     )
-    for category, scope_id in rows:
-        scopes[category].append(scope_id)
+    for category, scope_id, code in rows:
+        scopes[category].append((scope_id, code))
     return scopes
+
+
+def load_serials(conn: Connection) -> dict[str, int]:
+    """Return the last serial of every certificate prefix: the counters, or the numbers issued."""
+    issued = conn.execute(text(
+        "SELECT substr(certificate_no, 1, 9), max(substr(certificate_no, 10, 6)) FROM practice_registration"
+        " GROUP BY substr(certificate_no, 1, 9)"
+    ))
+    serials = {prefix: int(last) for prefix, last in issued if last.isdigit()}
+    for prefix, last in conn.execute(text("SELECT prefix, last FROM certificate_serial")):
+        serials[prefix] = max(last, serials.get(prefix, 0))
+    return serials
+
+
+def save_serials(conn: Connection, serials: dict[str, int], touched: set[str]) -> None:
+    """Store the counters of the prefixes used, so approvals continue after the generated numbers."""
+    if touched:
+        conn.execute(text("DELETE FROM certificate_serial WHERE prefix IN :prefixes").bindparams(
+            bindparam("prefixes", expanding=True)), {"prefixes": sorted(touched)})
+        conn.execute(text("INSERT INTO certificate_serial (prefix, last) VALUES (:prefix, :last)"),
+                     [{"prefix": p, "last": serials[p]} for p in sorted(touched)])
 
 
 def next_id(conn: Connection, table: str) -> int:
@@ -124,7 +157,7 @@ def make_institutions(rng: random.Random, counties: list[str], count: int, first
         kind = rng.choice(KINDS)
         rows.append((
             inst_id, f"{county}第{inst_id}{kind}", f"PDY{inst_id:08d}{county}A{inst_id % 10000:04d}",
-            county, kind, rng.choice(GRADES), rng.random() < 0.1, rng.random() < 0.01,
+            county, kind, rng.choice(GRADES), rng.random() < 0.1, offset % 100 == 7,  # 1 % military
             dt.datetime(2015, 1, 1),
         ))
     return rows
@@ -148,29 +181,45 @@ REGISTRATION_COLUMNS = (
 FILING_COLUMNS = ("id", "registration_id", "institution_id", "valid_from", "valid_to", "status")
 APPLICATION_COLUMNS = (
     "id", "number", "type", "status", "physician_id", "registration_id", "institution_id", "region_code",
-    "data", "created_at", "submitted_at", "decided_at", "version",
+    "data", "created_at", "submitted_at", "confirmed_at", "accepted_at", "decided_at", "institution_opinion",
+    "decision_comment", "version",
 )
+EVENT_COLUMNS = ("id", "application_id", "from_status", "to_status", "action", "actor_role", "comment", "created_at")
 
 
 class Generator:
     """Build the rows of one batch of physicians and everything that hangs off them."""
 
-    def __init__(self, rng: random.Random, counties, institutions, scopes, ids, taken) -> None:
+    def __init__(self, rng: random.Random, counties, institutions, scopes, ids, taken, serials, postgres) -> None:
         self.rng = rng
         self.counties = counties
-        self.institutions = institutions
+        self.civil = [inst for inst in institutions if not inst[7]]  # military hospitals are out of scope
         self.by_province: dict[str, list[tuple]] = defaultdict(list)
-        for inst in institutions:
+        self.by_county: dict[str, list[tuple]] = defaultdict(list)
+        for inst in self.civil:
             self.by_province[inst[3][:2]].append(inst)
+            self.by_county[inst[3]].append(inst)
         self.scopes = scopes
         self.ids = ids
         self.taken = taken
-        self.json_data = "{}"
+        self.serials = serials
+        self.touched: set[str] = set()
+        self.postgres = postgres
+        self.chains = ChainPicker(rng)
 
     def _new_id(self, table: str) -> int:
         value = self.ids[table]
         self.ids[table] = value + 1
         return value
+
+    def _json(self, data: dict):
+        return json.dumps(data, ensure_ascii=False) if self.postgres else data
+
+    def _certificate_no(self, level: str, category: str, location: str) -> str:
+        prefix = practice_no_prefix(level, category, location)
+        self.serials[prefix] = self.serials.get(prefix, 0) + 1
+        self.touched.add(prefix)
+        return compose_practice_no(prefix, self.serials[prefix])
 
     def _unique_id_number(self) -> tuple[str, dt.date, int]:
         rng = self.rng
@@ -192,10 +241,11 @@ class Generator:
             qid = self._new_id("qualification")
             number, birth, sequence = self._unique_id_number()
             name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-            inst = rng.choice(self.institutions)
+            inst = rng.choice(self.civil)
             inst_id, county = inst[0], inst[3]
             province = county[:2] + "0000"
             level, category = rng.choice(LEVELS), rng.choice(CATEGORIES)
+            location = province if level == "physician" else county
             cohort = rng.randint(FIRST_YEAR, LAST_YEAR)
             published = dt.date(cohort, 9, 15)
             out["qualification"].append((
@@ -212,20 +262,32 @@ class Generator:
                 f"1{rng.choice('3589')}{pid % 1_000_000_000:09d}", verified is not None, False,
                 status, inst_id, county, created, verified, activated,
             ))
-            registration_id = None
+            scopes = rng.sample(self.scopes[category], min(len(self.scopes[category]), rng.choice((1, 1, 2, 3))))
+            asked = {"qualification_id": qid, "level": level, "category": category, "location_code": location,
+                     "institution_id": inst_id, "scope_codes": [code for _id, code in scopes]}
+            registration = None
             if status == "active" and rng.random() < 0.944:
-                registration_id = self._registration(out, pid, qid, level, category, county, province, inst_id, cohort)
-            if status != "created":
-                first_status = "approved" if registration_id else rng.choice(OPEN_OR_CLOSED[:6] + OPEN_OR_CLOSED[-3:])
-                self._application(out, pid, "first", first_status, registration_id, inst_id, county, cohort)
-            if registration_id and rng.random() < 0.3:
-                self._application(
-                    out, pid, rng.choice(EXTRA_TYPES), rng.choice(OPEN_OR_CLOSED), registration_id,
-                    inst_id, county, rng.randint(cohort + 1, LAST_YEAR + 1),
-                )
+                registration = self._registration(out, pid, qid, level, category, location, county, inst_id,
+                                                  cohort, scopes)
+            if activated is None:  # only an activated account can file
+                continue
+            first_status = "approved" if registration else rng.choice(OPEN_OR_CLOSED[:6] + OPEN_OR_CLOSED[-3:])
+            self._application(out, pid, "first", first_status, registration and registration[0], inst_id, county,
+                              cohort, asked)
+            if registration is None:
+                continue
+            rid, reg_status = registration
+            if reg_status == "cancelled":  # the request that cancelled it
+                self._application(out, pid, "cancel", "approved", rid, inst_id, county,
+                                  rng.randint(cohort + 1, LAST_YEAR + 1), {"reason": "本人申请注销"})
+            elif reg_status == "active" and rng.random() < 0.3:  # 变更/备案 need an active registration
+                kind = rng.choice(EXTRA_TYPES)
+                self._application(out, pid, kind, rng.choice(OPEN_OR_CLOSED), rid, inst_id, county,
+                                  rng.randint(cohort + 1, LAST_YEAR + 1),
+                                  asked if kind == "change" else {"institution_id": inst_id})
         return out
 
-    def _registration(self, out, pid, qid, level, category, county, province, inst_id, cohort) -> int:
+    def _registration(self, out, pid, qid, level, category, location, county, inst_id, cohort, scopes):
         rng = self.rng
         rid = self._new_id("practice_registration")
         registered = dt.date(cohort, 12, 10)
@@ -236,33 +298,37 @@ class Generator:
         elif roll < 0.05:
             status, reason = "cancelled", "本人申请注销"
         out["practice_registration"].append((
-            rid, pid, qid, f"{LEVEL_DIGIT[level]}{county[:2]}{cohort}{pid:08d}", level, category,
-            province if level == "physician" else county, inst_id, county, status, until, reason,
-            registered, dt.datetime(cohort, 12, 10, 15),
+            rid, pid, qid, self._certificate_no(level, category, location), level, category,
+            location, inst_id, county, status, until, reason, registered, dt.datetime(cohort, 12, 10, 15),
         ))
-        scopes = rng.sample(self.scopes[category], min(len(self.scopes[category]), rng.choice((1, 1, 2, 3))))
-        out["registration_scope"].extend((rid, scope) for scope in scopes)
+        out["registration_scope"].extend((rid, scope_id) for scope_id, _code in scopes)
         if rng.random() < 0.08:
-            others = [i for i in self.by_province[county[:2]] if i[0] != inst_id]
+            inside = self.by_province[county[:2]] if level == "physician" else self.by_county[county]
+            others = [i for i in inside if i[0] != inst_id]
             if others:
                 fid = self._new_id("filing")
                 start = registered + dt.timedelta(days=rng.randrange(365))
-                out["filing"].append((
-                    fid, rid, rng.choice(others)[0], start, start + dt.timedelta(days=730),
-                    rng.choice(("active", "active", "active", "ended")),
-                ))
-                out["filing_scope"].append((fid, scopes[0]))
-        return rid
+                filing_status = "ended" if status == "cancelled" else rng.choice(("active", "active", "active", "ended"))
+                out["filing"].append((fid, rid, rng.choice(others)[0], start, start + dt.timedelta(days=730),
+                                      filing_status))
+                chosen = rng.sample(scopes, rng.randint(1, len(scopes)))
+                out["filing_scope"].extend((fid, scope_id) for scope_id, _code in chosen)
+        return rid, status
 
-    def _application(self, out, pid, type_, status, registration_id, inst_id, county, year) -> None:
+    def _application(self, out, pid, type_, status, registration_id, inst_id, county, year, data) -> None:
         aid = self._new_id("application")
         created = dt.datetime(min(year, LAST_YEAR + 1), 11, 1, 10)
-        submitted = None if status == "draft" else created + dt.timedelta(days=1)
-        decided = created + dt.timedelta(days=20) if status in ("approved", "refused", "not_accepted") else None
+        events, fields = self.chains.events(status, created)
         out["application"].append((
             aid, f"SQ{year}{aid:010d}", type_, status, pid, registration_id, inst_id, county,
-            self.json_data, created, submitted, decided, 1,
+            self._json(data), created, fields.get("submitted_at"), fields.get("confirmed_at"),
+            fields.get("accepted_at"), fields.get("decided_at"), fields.get("institution_opinion"),
+            fields.get("decision_comment"), 1,
         ))
+        for source, target, action, role, reason, at in events:
+            out["application_event"].append(
+                (self._new_id("application_event"), aid, source, target, action, role, reason, at)
+            )
 
 
 TABLE_ORDER = (
@@ -273,8 +339,10 @@ TABLE_ORDER = (
     ("filing", FILING_COLUMNS),
     ("filing_scope", ("filing_id", "scope_id")),
     ("application", APPLICATION_COLUMNS),
+    ("application_event", EVENT_COLUMNS),
 )
-ID_TABLES = ("institution", "qualification", "physician", "practice_registration", "filing", "application")
+ID_TABLES = ("institution", "qualification", "physician", "practice_registration", "filing", "application",
+             "application_event")
 
 
 def _taken_id_numbers(conn: Connection) -> set[str]:
@@ -307,10 +375,12 @@ def generate(url: str, physicians: int, seed: int = 2026, quiet: bool = False) -
             raise SystemExit("run `flask db upgrade` and `flask init` on this database first")
         ids = {table: next_id(conn, table) for table in ID_TABLES}
         sink = Sink(conn, metadata)
-        institutions = make_institutions(rng, counties, max(1, physicians * 3 // 1000), ids["institution"])
+        # 3 per 1,000 physicians, at least two per province (so that small runs have filings too)
+        count = max(MIN_INSTITUTIONS, physicians * 3 // 1000)
+        institutions = make_institutions(rng, counties, count, ids["institution"])
         sink.write("institution", INSTITUTION_COLUMNS, institutions)
-        generator = Generator(rng, counties, institutions, scopes, ids, _taken_id_numbers(conn))
-        generator.json_data = "{}" if sink.postgres else {}
+        generator = Generator(rng, counties, institutions, scopes, ids, _taken_id_numbers(conn),
+                              load_serials(conn), sink.postgres)
         done = 0
         while done < physicians:
             size = min(BATCH, physicians - done)
@@ -322,6 +392,7 @@ def generate(url: str, physicians: int, seed: int = 2026, quiet: bool = False) -
                 elapsed = time.perf_counter() - started
                 print(f"\r{done:>10,} physicians, {sink.rows:>11,} rows, {sink.rows / elapsed:,.0f} rows/s",
                       end="", flush=True)
+        save_serials(conn, generator.serials, generator.touched)
         _fix_sequences(conn)
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":

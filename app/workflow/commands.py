@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.commands import unit_of_work
@@ -25,6 +25,7 @@ from app.models import Application, ApplicationEvent, Institution, Physician
 from app.models._base import utcnow
 from app.security.scope import Scope, scoped
 from app.workflow import rules
+from app.workflow.cache import cached, call_cache
 from app.workflow.calendar import load_calendar, next_application_no
 from app.workflow.effects import apply_approval
 from app.workflow.errors import WorkflowError
@@ -57,10 +58,19 @@ def today_in_beijing() -> dt.date:
 
 def _load(session: Session, actor: Actor, application_id: int) -> Application:
     statement = scoped(select(Application).where(Application.id == application_id), Application, actor.scope)
-    application = session.scalars(statement.with_for_update()).one_or_none()
+    # the physician comes along: every action notifies them (the lock stays on the application row)
+    statement = statement.options(joinedload(Application.physician, innerjoin=True))
+    application = session.scalars(statement.with_for_update(of=Application)).unique().one_or_none()
     if application is None:
         raise WorkflowError("application_not_found")
     return application
+
+
+def _load_all(session: Session, actor: Actor, ids: list[int]) -> dict[int, Application]:
+    """Lock and load the applications of a bulk action in one statement (in id order: no deadlock)."""
+    statement = scoped(select(Application).where(Application.id.in_(ids)), Application, actor.scope)
+    statement = statement.options(joinedload(Application.physician, innerjoin=True)).order_by(Application.id)
+    return {a.id: a for a in session.scalars(statement.with_for_update(of=Application)).unique()}
 
 
 def _physician(session: Session, actor: Actor) -> Physician:
@@ -155,7 +165,7 @@ def act(actor: Actor, application_id: int, action: str, reason: str | None = Non
         today: dt.date | None = None) -> Application:
     """Take ``action`` on one application, as the transition table allows."""
     today = today or today_in_beijing()
-    with unit_of_work() as session:
+    with unit_of_work() as session, call_cache(session):
         application = _load(session, actor, application_id)
         _transition(session, actor, application, action, reason, today)
         return application
@@ -174,11 +184,16 @@ def act_many(actor: Actor, application_ids: Iterable[int], action: str, reason: 
     """Take ``action`` on several applications in one transaction; a refused row changes nothing."""
     today = today or today_in_beijing()
     result = BulkResult()
-    with unit_of_work() as session:
-        for application_id in dict.fromkeys(application_ids):
+    ids = list(dict.fromkeys(int(i) for i in application_ids))
+    with unit_of_work() as session, call_cache(session):
+        _begin_outer_transaction(session)
+        loaded = _load_all(session, actor, ids)
+        for application_id in ids:
             savepoint = session.begin_nested()
             try:
-                application = _load(session, actor, application_id)
+                application = loaded.get(application_id)
+                if application is None:
+                    raise WorkflowError("application_not_found")
                 _transition(session, actor, application, action, reason, today)
                 savepoint.commit()
                 result.done.append(application.number)
@@ -187,6 +202,18 @@ def act_many(actor: Actor, application_ids: Iterable[int], action: str, reason: 
                 number = session.scalar(select(Application.number).where(Application.id == application_id))
                 result.refused[number or str(application_id)] = error.message
     return result
+
+
+def _begin_outer_transaction(session: Session) -> None:
+    """On SQLite, open the transaction before the first SAVEPOINT.
+
+    pysqlite begins a transaction only before DML, so a SAVEPOINT issued first would open one of
+    its own and its RELEASE would commit (and sync) every row: the bulk action would neither be one
+    transaction nor fast. PostgreSQL needs nothing.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _transition(session: Session, actor: Actor, application: Application, action: str,
@@ -208,15 +235,16 @@ def _transition(session: Session, actor: Actor, application: Application, action
         application.data = checked
     source = S(application.status)
     implied = transition.implied_action(source)
-    if implied:  # e.g. approving straight from 待受理 records 受理 first
-        _apply(session, application, _implied_transition(implied), actor, None, today)
-    _apply(session, application, transition, actor, reason, today)
+    with session.no_autoflush:  # the changes, events and notices go out in one flush
+        if implied:  # e.g. approving straight from 待受理 records 受理 first
+            _apply(session, application, _implied_transition(implied), actor, None, today)
+        _apply(session, application, transition, actor, reason, today)
+        notify_status(application, reason)
+        notify_holder(session, application)
     try:
         session.flush()
     except StaleDataError:
         raise WorkflowError("already_handled", status="") from None
-    notify_status(application, reason)
-    notify_holder(session, application)
 
 
 def _implied_transition(action: str) -> Transition:
@@ -227,11 +255,15 @@ def _implied_transition(action: str) -> Transition:
 
 def _due(session: Session, start: dt.date, working_days: int) -> dt.date | None:
     """Return the deadline, or None when the calendar of its year is not entered (shown as such)."""
-    calendar = load_calendar(session, start, start + dt.timedelta(days=120))
-    try:
-        return calendar.add_working_days(start, working_days)
-    except RuleViolation:
-        return None
+
+    def compute() -> dt.date | None:
+        calendar = load_calendar(session, start, start + dt.timedelta(days=120))
+        try:
+            return calendar.add_working_days(start, working_days)
+        except RuleViolation:
+            return None
+
+    return cached(session, ("due", start, working_days), compute)
 
 
 def _apply(session: Session, application: Application, transition: Transition, actor: Actor,

@@ -9,13 +9,18 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import ApplicationType, FilingStatus, RegistrationStatus
 from app.domain.regions import in_jurisdiction
-from app.models import Application, Filing, Institution, Physician, PracticeRegistration, PracticeScope
+from app.models import Application, Filing, Institution, PracticeRegistration, PracticeScope
+from app.workflow.cache import cached
 from app.workflow.calendar import next_practice_no
 
 
 def _scopes(session: Session, codes: list[str]) -> list[PracticeScope]:
-    by_code = {s.code: s for s in session.scalars(select(PracticeScope).where(PracticeScope.code.in_(codes)))}
+    by_code = cached(session, "scopes", lambda: {s.code: s for s in session.scalars(select(PracticeScope))})
     return [by_code[code] for code in codes]
+
+
+def _institution(session: Session, institution_id: int) -> Institution:
+    return cached(session, ("institution", institution_id), lambda: session.get(Institution, institution_id))
 
 
 def _end_filings(registration: PracticeRegistration, today: dt.date, keep_inside: str | None = None) -> None:
@@ -33,7 +38,7 @@ def apply_approval(session: Session, application: Application, today: dt.date) -
     data = application.data or {}
     kind = application.type
     if kind == ApplicationType.FIRST:
-        institution = session.get(Institution, data["institution_id"])
+        institution = _institution(session, data["institution_id"])
         registration = PracticeRegistration(
             physician_id=application.physician_id,
             qualification_id=data["qualification_id"],
@@ -48,14 +53,13 @@ def apply_approval(session: Session, application: Application, today: dt.date) -
             scopes=_scopes(session, data["scope_codes"]),
         )
         session.add(registration)
-        physician = session.get(Physician, application.physician_id)
+        physician = application.physician
         physician.institution_id, physician.region_code = institution.id, institution.region_code
-        session.flush()
-        application.registration_id = registration.id
+        application.registration = registration  # inserted with the application's update
         return registration
     registration = application.registration
     if kind == ApplicationType.CHANGE:
-        institution = session.get(Institution, data["institution_id"])
+        institution = _institution(session, data["institution_id"])
         moved = data["location_code"] != registration.location_code
         registration.location_code = data["location_code"]
         registration.institution_id = institution.id

@@ -12,6 +12,7 @@ from app.labels import ENUM_LABELS
 from app.models import Application, Physician, RegistryUser
 from app.notify.outbox import enqueue
 from app.notify.templates import TEMPLATES
+from app.workflow.cache import cached
 
 TEMPLATES.update({
     "application_status": (
@@ -74,9 +75,11 @@ def notify_holder(session: Session, application: Application) -> None:
     if task is None:
         return
     if application.status == "submitted":
-        users = session.scalars(select(RegistryUser).where(RegistryUser.institution_id == application.institution_id))
+        users = cached(session, ("admins", application.institution_id), lambda: session.scalars(
+            select(RegistryUser).where(RegistryUser.institution_id == application.institution_id)).all())
     else:
-        candidates = session.scalars(select(RegistryUser).where(RegistryUser.jurisdiction_code.is_not(None)))
+        candidates = cached(session, "reviewers", lambda: session.scalars(
+            select(RegistryUser).where(RegistryUser.jurisdiction_code.is_not(None))).all())
         users = [u for u in candidates if in_jurisdiction(u.jurisdiction_code, application.region_code)]
     for user in users:
         if user.active and user.email:
