@@ -51,6 +51,8 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "SecurityEventView": {R: READ_EXPORT, INST: READ_EXPORT},
     # physician
     "PhysicianHomeView": {P: {"can_index"}},
+    # application documents: the photo and the printable form (rows checked per request)
+    "ApplicationDocumentView": {R: {"can_download"}, INST: {"can_download"}, P: {"can_download"}},
     # REST
     "PhysicianApi": {R: API, INST: API, P: API},
     "InstitutionApi": {R: API, INST: API},
@@ -95,6 +97,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "AccountApi": {P: {"can_self_service"}},
     "AccountPublicApi": PUBLIC,
     "RecoveryView": PUBLIC,
+    "VerificationView": PUBLIC,  # the QR code's check page: signed token, no login
 }
 
 # Permissions granted to the Public role: open to everybody, logged in or not.
@@ -107,6 +110,7 @@ UNPROTECTED_GET = {
     "SignupView.identity", "SignupView.account", "SignupView.verify", "SignupView.activate",
     "SignupView.captcha", "SignupView.privacy", "SignupView.institutions",
     "RecoveryView.start", "RecoveryView.reset",
+    "VerificationView.verify",
 }
 # Endpoints never exercised by GET in the HTTP sweep (they refuse GET or stream files).
 SKIP_SUFFIXES = (".action", ".delete", ".download")

@@ -9,6 +9,7 @@ from app.views import institution as i
 from app.views.account import register_account_views
 from app.views.activation import ActivationQueueView
 from app.views.audit import SecurityEventView
+from app.views.documents import ApplicationDocumentView, VerificationView
 from app.views.physician import PhysicianHomeView
 from app.views.staff import InstitutionAdminView
 
@@ -44,6 +45,9 @@ def register_views(appbuilder) -> None:
     add(SecurityEventView, "SecurityEventView", label=_l("Security audit log"), icon="fa-shield", **audit)
 
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
+    # Application documents (row-checked downloads) and the public QR check: no menu entries.
+    appbuilder.add_view_no_menu(ApplicationDocumentView)
+    appbuilder.add_view_no_menu(VerificationView)
 
     from app.api import register_apis
 
