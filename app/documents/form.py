@@ -104,15 +104,19 @@ def _applicant(session: Session, application: Application, full_id: bool) -> Row
     qualification = session.get(Qualification, data["qualification_id"]) if data.get("qualification_id") else None
     id_number = physician.id_number if full_id else mask_id_number(physician.id_number)
     rows = [
-        (_("Name"), physician.name),
+        (_("Full name"), physician.name),
         (_("Gender"), label_of(Gender, physician.gender)),
         (_("Date of birth"), _date(physician.birth_date)),
         (_("ID type"), label_of(IdType, physician.id_type)),
         (_("ID number"), id_number),
     ]
     if qualification is not None:
+        certificate = qualification.certificate_no
+        if not full_id and physician.id_number and certificate.endswith(physician.id_number):
+            # The 27-character qualification number ends with the ID number: mask that part too.
+            certificate = certificate[: -len(physician.id_number)] + id_number
         rows += [
-            (_("Qualification certificate number"), qualification.certificate_no),
+            (_("Qualification certificate number"), certificate),
             (_("Qualification"), f"{label_of(PracticeLevel, qualification.level)} · "
                                  f"{label_of(Category, qualification.category)}"),
         ]

@@ -56,9 +56,10 @@ class _Styles:
         return Paragraph(escape(text or ""), style or self.cell)
 
 
-def _grid(rows: list[list], widths: list[float], shade_columns: tuple[int, ...] = (0,)) -> Table:
+def _grid(s: _Styles, rows: list[list], widths: list[float], shade_columns: tuple[int, ...] = (0,)) -> Table:
     table = Table(rows, colWidths=widths)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), s.cell.fontName),
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 4),
@@ -70,7 +71,7 @@ def _grid(rows: list[list], widths: list[float], shade_columns: tuple[int, ...] 
 
 
 def _pairs(s: _Styles, rows: Rows, width: float) -> Table:
-    return _grid([[s.p(k, s.label), s.p(v)] for k, v in rows], [LABEL_WIDTH, width - LABEL_WIDTH])
+    return _grid(s, [[s.p(k, s.label), s.p(v)] for k, v in rows], [LABEL_WIDTH, width - LABEL_WIDTH])
 
 
 def _applicant(s: _Styles, content: FormContent) -> Table:
@@ -83,6 +84,7 @@ def _applicant(s: _Styles, content: FormContent) -> Table:
         photo = s.p(content.photo_placeholder)
     outer = Table([[rows, photo]], colWidths=[PAGE_WIDTH - photo_cell_width, photo_cell_width])
     outer.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), s.cell.fontName),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "CENTER"),
         ("BOX", (1, 0), (1, 0), 0.5, GRID), ("LEFTPADDING", (0, 0), (0, 0), 0),
         ("RIGHTPADDING", (0, 0), (0, 0), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
@@ -95,7 +97,7 @@ def _footer(s: _Styles, content: FormContent) -> Table:
     qr = Image(io.BytesIO(qr_image(content.verification_url)), width=QR_SIZE, height=QR_SIZE)
     text = [s.p(content.qr_caption, s.label), s.p(content.verification_url, s.small), s.p(content.printed_at, s.small)]
     table = Table([[qr, text]], colWidths=[QR_SIZE + 6 * mm, PAGE_WIDTH - QR_SIZE - 6 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 0), (-1, -1), s.cell.fontName)]))
     return table
 
 
@@ -113,7 +115,7 @@ def render_form(content: FormContent) -> bytes:
         number_cells = [cell for key, value in content.number_line for cell in (s.p(key, s.label), s.p(value))]
         story = [
             s.p(content.title, s.title),
-            _grid([number_cells], [w * mm for w in NUMBER_WIDTHS], shade_columns=(0, 2, 4)),
+            _grid(s, [number_cells], [w * mm for w in NUMBER_WIDTHS], shade_columns=(0, 2, 4)),
             s.p(content.headings["applicant"], s.heading), _applicant(s, content),
             s.p(content.headings["request"], s.heading), _pairs(s, content.request, PAGE_WIDTH),
             s.p(content.headings["opinion"], s.heading), _pairs(s, content.opinion, PAGE_WIDTH),
@@ -123,6 +125,8 @@ def render_form(content: FormContent) -> bytes:
         document = SimpleDocTemplate(
             out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
             title=content.title, author="", subject=content.number_line[0][1], creator="", producer="",
+            # start every page in our font too, so no unembedded standard font is even referenced
+            initialFontName=regular,
         )
         document.build(story)
     return out.getvalue()
