@@ -1,15 +1,17 @@
 """The CJK font of the printed forms: Noto Sans SC, from PyPI, cut to the characters of one PDF.
 
-Why this font: it is under the SIL Open Font License 1.1 (embedding and subsetting allowed),
-covers GB 18030's common Han characters plus Latin, and arrives with ``pip`` inside the
-``justmytype-intl-cjk`` wheel (Google Fonts' build), so ``make run`` needs no apt step. It is
-the TrueType-outline (``glyf``) build: ReportLab's TTFont cannot embed the CFF outlines of
-the Noto Sans CJK ``.otf`` files that other PyPI packages ship.
+Why this font: it is under the SIL Open Font License 1.1 (embedding and subsetting allowed; the
+licence text ships beside it), covers the Han characters of GB 18030 in common use plus Latin,
+and arrives with ``pip`` inside the ``justmytype-intl-cjk`` wheel (Google Fonts' build), so
+``make run`` needs no apt step. It is the TrueType-outline (``glyf``) build: ReportLab's TTFont
+cannot embed the CFF outlines of the Noto Sans CJK ``.otf``/``.otc`` files that other PyPI
+packages ship (``cvttf-notosanscjk-*``, ``manimgx-fonts-cjk``).
 
-It is a variable font whose default instance is Thin, so for each document we subset it to
-the characters the document uses (fontTools, about a second) and pin the weight axis to
-Regular (400) or Bold (700); ReportLab then embeds that small font (a few tens of KB). A
-character the font lacks is reported, never silently drawn as an empty box.
+It is a variable font whose default instance is Thin, and pinning the weight of all 30,000
+glyphs takes minutes. So for each document we cut it to the characters the document uses and
+pin the weight axis of that cut to Regular (400) and Bold (700): about a second, cached per
+character set; ReportLab then embeds the cut (a few KB). A character the font lacks is found
+before drawing (``missing_characters``), never drawn as an empty box.
 """
 
 from __future__ import annotations

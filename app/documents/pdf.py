@@ -71,6 +71,7 @@ def _grid(s: _Styles, rows: list[list], widths: list[float], shade_columns: tupl
 
 
 def _pairs(s: _Styles, rows: Rows, width: float) -> Table:
+    rows = rows or [("", "")]  # an empty section still prints its (empty) frame
     return _grid(s, [[s.p(k, s.label), s.p(v)] for k, v in rows], [LABEL_WIDTH, width - LABEL_WIDTH])
 
 
@@ -101,6 +102,12 @@ def _footer(s: _Styles, content: FormContent) -> Table:
     return table
 
 
+def _number_widths(cells: int) -> list[float]:
+    if cells == len(NUMBER_WIDTHS):
+        return [w * mm for w in NUMBER_WIDTHS]
+    return [PAGE_WIDTH / cells] * cells
+
+
 def render_form(content: FormContent) -> bytes:
     """Return the PDF of one application's form."""
     missing = missing_characters(content.texts())
@@ -115,7 +122,8 @@ def render_form(content: FormContent) -> bytes:
         number_cells = [cell for key, value in content.number_line for cell in (s.p(key, s.label), s.p(value))]
         story = [
             s.p(content.title, s.title),
-            _grid(s, [number_cells], [w * mm for w in NUMBER_WIDTHS], shade_columns=(0, 2, 4)),
+            _grid(s, [number_cells], _number_widths(len(number_cells)),
+                  shade_columns=tuple(range(0, len(number_cells), 2))),
             s.p(content.headings["applicant"], s.heading), _applicant(s, content),
             s.p(content.headings["request"], s.heading), _pairs(s, content.request, PAGE_WIDTH),
             s.p(content.headings["opinion"], s.heading), _pairs(s, content.opinion, PAGE_WIDTH),
