@@ -129,6 +129,15 @@ class Config:
 
     # Version of the privacy notice (/signup/privacy) a sign-up consents to; stored with the consent.
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-01")
+    # Uploaded photos: stored outside static under UPLOAD_DIR, served only through scoped routes.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 2 * 1024 * 1024)
+    PHOTO_MAX_PIXELS = _int("PHOTO_MAX_PIXELS", 16_000_000)
+    PHOTO_MIN_WIDTH = _int("PHOTO_MIN_WIDTH", 295)  # a 1-inch ID photo (25 × 35 mm) at 300 dpi
+    PHOTO_MIN_HEIGHT = _int("PHOTO_MIN_HEIGHT", 413)
+    PHOTO_STORED_MAX_SIDE = _int("PHOTO_STORED_MAX_SIDE", 1200)
+    # The address printed in the form's QR code (e.g. https://zhuce.example.cn); empty: this request's host.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@12345")
 

@@ -36,6 +36,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "AccountPublicApi.institutions": PUBLIC_API,
     "AccountPublicApi.recovery": PUBLIC_API,
     "AccountPublicApi.recovery_reset": PUBLIC_API,
+    "VerificationView.verify": "the QR code's check page: a signed token shows number, type, status, masked name",
     "PublicView.faq": "常见问题 (FAQ): public guidance drawn from the SPEC",
     "PublicView.text_size": "大字版 switch: sets a cookie, redirects back on this site only",
 }

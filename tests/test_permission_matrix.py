@@ -61,6 +61,8 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "WorkdayYearView": {R: MANAGE},
     # physician
     "PhysicianHomeView": {P: {"can_index"}},
+    # application documents: the photo and the printable form (rows checked per request)
+    "ApplicationDocumentView": {R: {"can_download"}, INST: {"can_download"}, P: {"can_download"}},
     # REST
     "PhysicianApi": {R: API, INST: API, P: API},
     "InstitutionApi": {R: API, INST: API},
@@ -106,6 +108,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "AccountPublicApi": PUBLIC,
     "RecoveryView": PUBLIC,
     "PublicView": PUBLIC,  # FAQ and the large-text switch
+    "VerificationView": PUBLIC,  # the QR code's check page: signed token, no login
 }
 
 # Permissions granted to the Public role: open to everybody, logged in or not.

@@ -66,5 +66,9 @@ for _role in (COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN):
 # Anonymous visitors: the OpenAPI document, so mobile-client developers can read the API.
 ROLE_MATRIX[PUBLIC] = [(r"^OpenApi$", r"^can_get$")]
 
+# The application's photo and printable form: the row scope decides which applications (404 outside).
+for _role in (COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN):
+    ROLE_MATRIX[_role].append((r"^ApplicationDocumentView$", r"^can_download$"))
+
 STAFF_ROLES = (COMMISSION_REVIEWER, INSTITUTION_ADMIN)
 ALL_ROLES = tuple(ROLE_MATRIX)

@@ -12,6 +12,7 @@ from app.views.activation import ActivationQueueView
 from app.views.applications import CommissionQueueView, InstitutionQueueView
 from app.views.audit import SecurityEventView
 from app.views.calendar import WorkdayEntryView, WorkdayYearView
+from app.views.documents import ApplicationDocumentView, VerificationView
 from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
 from app.views.public import PublicView
@@ -55,6 +56,9 @@ def register_views(appbuilder) -> None:
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
     add(MyApplicationsView, "MyApplicationsView", label=_l("My applications"), icon="fa-file-text-o")
     appbuilder.add_view_no_menu(PublicView)
+    # Application documents (row-checked downloads) and the public QR check: no menu entries.
+    appbuilder.add_view_no_menu(ApplicationDocumentView)
+    appbuilder.add_view_no_menu(VerificationView)
 
     from app.api import register_apis
 
