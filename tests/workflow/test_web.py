@@ -49,6 +49,9 @@ def test_physician_completes_the_draft_step_by_step(app, as_user):
     submitted = client.post(f"{base}/review", data={"csrf_token": token}, follow_redirects=True)
     body = submitted.get_data(as_text=True)
     assert draft.number in body and "已提交" in body
+    pdf_link = re.search(r'href="(/applications/\d+/form\.pdf)"', body).group(1)
+    pdf = client.get(pdf_link)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert _status(app, draft.id) == S.SUBMITTED
 
 
