@@ -126,6 +126,7 @@ class Config:
     ACCOUNT_OPENING_DELAY_DAYS = _int("ACCOUNT_OPENING_DELAY_DAYS", 30)
     MAX_SCOPES = _int("MAX_SCOPES", 3)
     ASSESSMENT_CYCLE_YEARS = _int("ASSESSMENT_CYCLE_YEARS", 3)
+    MIN_TRAINING_MONTHS = _int("MIN_TRAINING_MONTHS", 3)  # 2-year rule: the shortest training
 
     # Version of the privacy notice (/signup/privacy) a sign-up consents to; stored with the consent.
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-01")
