@@ -143,8 +143,12 @@ class ApplicationQueueView(BaseView):
             holder=ROLE_LABELS.get(holder_role(application) or ""), role_labels=ROLE_LABELS,
             status_labels=ENUM_LABELS[S], type_labels=ENUM_LABELS[ApplicationType], beijing=beijing,
             back=url_for(f"{self.endpoint}.queue"), requested=requested_items(db.session, application),
-            view_endpoint=self.endpoint, reason_lists=LISTS,
+            view_endpoint=self.endpoint, reason_lists=LISTS, **self.detail_extra(application),
         )
+
+    def detail_extra(self, application: Application) -> dict:
+        """Return what a subclass adds to the detail page."""
+        return {}
 
     @expose("/act", methods=["POST"])
     @has_access

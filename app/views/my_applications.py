@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.domain.enums import ApplicationStatus as S
-from app.domain.enums import ApplicationType, FilingStatus, PracticeLevel, RegionLevel
+from app.domain.enums import OPEN_APPLICATION_STATUSES, ApplicationType, FilingStatus, PracticeLevel, RegionLevel
 from app.extensions import db
 from app.labels import ENUM_LABELS
 from app.models import Application, Institution, Physician, Region
@@ -44,6 +44,8 @@ class MyApplicationsView(ApplicationQueueView):
     def render_template(self, template, **kwargs):
         """Add what every page of the physician's area needs: what may be filed now."""
         kwargs.setdefault("fileable", self._fileable())
+        physician = db.session.get(Physician, current_scope().physician_id or 0)
+        kwargs.setdefault("open_application", physician and self._open_application(physician))
         kwargs.setdefault("view_endpoint", self.endpoint)
         kwargs.setdefault("type_labels", ENUM_LABELS[ApplicationType])
         return super().render_template(template, **kwargs)
@@ -56,7 +58,7 @@ class MyApplicationsView(ApplicationQueueView):
 
     def _fileable(self) -> list[str]:
         physician = db.session.get(Physician, current_scope().physician_id or 0)
-        if physician is None:
+        if physician is None or self._open_application(physician) is not None:
             return []
         registration = rules.active_registration(db.session, physician.id)
         if registration is None:
@@ -65,6 +67,15 @@ class MyApplicationsView(ApplicationQueueView):
         if any(f.status == FilingStatus.ACTIVE for f in registration.filings):
             kinds.append(ApplicationType.FILING_END)
         return [*kinds, ApplicationType.CANCEL]
+
+    @staticmethod
+    def _open_application(physician: Physician) -> Application | None:
+        return db.session.scalars(select(Application).where(
+            Application.physician_id == physician.id, Application.status.in_(OPEN_APPLICATION_STATUSES))).first()
+
+    def detail_extra(self, application: Application) -> dict:
+        """The wizard continues at the first step while the application is a draft."""
+        return {"first_step": rules.STEPS[application.type][0]}
 
     def _own(self, application_id: int) -> Application:
         application = db.session.scalars(

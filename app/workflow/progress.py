@@ -105,9 +105,12 @@ def requested_items(session: Session, application: Application) -> list[tuple[ob
     if data.get("title"):
         items.append((_l("Title"), data["title"]))
     training = data.get("training") or {}
-    if training:
-        items.append((_l("Training proof"), f"{training.get('institution', '')}，{training.get('started_on', '')} 至 "
-                      f"{training.get('ended_on', '')}，{_l('assessed on')} {training.get('assessed_on', '')}"))
+    if any(training.values()):
+        items.append((_l("Training proof"), str(_l(
+            "%(institution)s, %(started)s to %(ended)s, assessment passed on %(assessed)s, certificate %(certificate)s",
+            institution=training.get("institution") or "--", started=training.get("started_on") or "--",
+            ended=training.get("ended_on") or "--", assessed=training.get("assessed_on") or "--",
+            certificate=training.get("certificate") or "--"))))
     if data.get("reason"):
         items.append((_l("Reason for deregistration"), data["reason"]))
     return items
