@@ -13,8 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.domain.enums import (
+    OPEN_APPLICATION_STATUSES,
+    ApplicationType,
+    FilingStatus,
+    PracticeLevel,
+    RegionLevel,
+)
 from app.domain.enums import ApplicationStatus as S
-from app.domain.enums import OPEN_APPLICATION_STATUSES, ApplicationType, FilingStatus, PracticeLevel, RegionLevel
 from app.extensions import db
 from app.labels import ENUM_LABELS
 from app.models import Application, Institution, Physician, Region
