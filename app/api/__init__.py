@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import RegistryModelRestApi
-from app.labels import COLUMN_LABELS
+from app.labels import COLUMN_LABELS, with_enum_labels
 from app.models import Application, Institution, Physician, PracticeRegistration
 from app.security.registry import require_row_scope
 from app.security.scope import SCOPE_FILTER
@@ -29,6 +29,15 @@ class ScopedReadApi(RegistryModelRestApi):
     base_order = ("id", "desc")
     max_page_size = 100
     label_columns = {**COLUMN_LABELS, **API_LABELS}
+
+    def pre_get_list(self, data: dict) -> None:
+        """Send every stored enumeration with its Chinese label beside it (``status_label``, …)."""
+        for row in data.get("result", []):
+            with_enum_labels(self.datamodel.obj, row)
+
+    def pre_get(self, data: dict) -> None:
+        """Send every stored enumeration of the row with its Chinese label beside it."""
+        with_enum_labels(self.datamodel.obj, data.get("result", {}))
 
 
 class PhysicianApi(ScopedReadApi):
