@@ -212,6 +212,7 @@ def test_institution_admin_start_page_counts_and_links(app, as_user):
     assert counts["activation"] == waiting > 0
     assert set(counts) == {"activation", "review", "physicians"}
     assert 'href="/activationqueueview/list/"' in body and 'href="/myphysicianview/list/"' in body
+    assert 'href="/institution/applications/"' in body and counts["review"] == 2  # 周敏 and 吴昊 wait
     assert english_leaks(body) == []
 
 
@@ -220,7 +221,7 @@ def test_reviewer_start_page_counts_link_to_the_queues(as_user, username):
     body = _body(as_user(username).get("/"))
     counts = _tile_counts(body)
     assert set(counts) == {"acceptance", "decision", "overdue", "activation"}
-    assert "/applicationview/list/?_flt_" in body and "pending_acceptance" in body
+    assert "/commission/applications/?status=pending_acceptance" in body and "/commission/applications/?status=accepted" in body
     assert counts["activation"] >= 1
 
 

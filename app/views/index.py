@@ -57,6 +57,14 @@ def _list_url(view_name: str, filters: dict[str, str] | None = None, order: str 
     return f"{base}?{urlencode(args)}" if args else base
 
 
+def _queue_url(view_name: str, **args: str) -> str | None:
+    """Return the URL of an application queue the user may open, with its filters."""
+    appbuilder = current_app.appbuilder
+    if not appbuilder.sm.has_access("can_queue", view_name):
+        return None
+    return url_for(f"{view_name}.queue", **args)
+
+
 def _today() -> dt.date:
     return dt.datetime.now(BEIJING).date()
 
@@ -72,7 +80,7 @@ def institution_tiles(scope: Scope) -> list[Tile]:
         Tile("review", _l("Applications waiting for our review"),
              _l("Check and confirm, or return with reasons"),
              _count(Application, scope, Application.status == ApplicationStatus.SUBMITTED),
-             _list_url("ApplicationView", {"status": ApplicationStatus.SUBMITTED})),
+             _queue_url("InstitutionQueueView")),
         Tile("physicians", _l("Our physicians"), _l("Registered here or filed here"),
              _count(Physician, scope), _list_url("MyPhysicianView")),
     ]
@@ -89,12 +97,12 @@ def reviewer_tiles(scope: Scope) -> list[Tile]:
     return [
         Tile("acceptance", _l("Applications waiting for acceptance"), _l("Accept within 5 working days"),
              _count(Application, scope, Application.status == pending),
-             _list_url("ApplicationView", {"status": pending}, order="accept_due")),
+             _queue_url("CommissionQueueView", status=pending)),
         Tile("decision", _l("Accepted, waiting for a decision"), _l("Decide within 20 working days of acceptance"),
              _count(Application, scope, Application.status == accepted),
-             _list_url("ApplicationView", {"status": accepted}, order="decide_due")),
+             _queue_url("CommissionQueueView", status=accepted)),
         Tile("overdue", _l("Overdue"), _l("Past the acceptance or decision deadline"), overdue,
-             _list_url("ApplicationView", {"status": pending}, order="accept_due"), urgent=overdue > 0),
+             _queue_url("CommissionQueueView"), urgent=overdue > 0),
         Tile("activation", _l("Accounts waiting for activation"), _l("Verified accounts not activated by their institution"),
              _count(Physician, scope, Physician.status == AccountStatus.VERIFIED),
              _list_url("PhysicianView", {"status": AccountStatus.VERIFIED})),
