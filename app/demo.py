@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.domain.certificates import compose_qualification_no
 from app.domain.enums import (
@@ -31,6 +31,7 @@ from app.models import (
     Assessment,
     Department,
     Institution,
+    Message,
     Physician,
     Qualification,
     RegistrationWindow,
@@ -186,6 +187,9 @@ def seed_demo(force: bool = False) -> str:
         _file(login, qualification, institutions[0], state, today - dt.timedelta(days=days),
               "inst_admin", "reviewer_11", extra)
     _zhang_ming_files_a_filing(institutions[1], today)
+    # The workflow told the demo's fictional people about their history: nobody is there to hear it.
+    db.session.execute(delete(Message))
+    db.session.commit()
     return (
         f"demo data created: {len(INSTITUTIONS)} institutions, {len(PHYSICIANS) + len(APPLICANTS)} physician "
         f"accounts, {len(PHYSICIANS) + len(APPLICANTS) + len(UNCLAIMED)} qualifications, applications in every "

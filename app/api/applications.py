@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.api.base import RegistryApi
 from app.commands import CommandError
 from app.domain.enums import ApplicationStatus, ApplicationType
 from app.errors import json_error
@@ -124,7 +125,7 @@ def _int_arg(name: str, default: int, high: int) -> int:
     return int(value)
 
 
-class ApplicationWorkflowApi(BaseApi):
+class ApplicationWorkflowApi(RegistryApi):
     """/api/v1/applications/: list, read, file, fill in and act on applications in the caller's scope."""
 
     resource_name = "applications"

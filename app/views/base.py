@@ -119,11 +119,17 @@ def _pk_maximum(view) -> int | None:
     return 2**63 - 1 if isinstance(columns[0].type, BigInteger) else 2**31 - 1
 
 
+INT32_MAX = 2**31 - 1
+
+
 def install_pk_guard(app: Flask) -> None:
     """Answer 404 when a route's ``pk`` (or an action's ``rowid``) is no possible key of its model."""
 
     @app.before_request
     def _guard_pk():
+        # Any integer in a URL (an <int:…> id of our own routes) must fit the 32-bit integer keys.
+        if any(isinstance(v, int) and not 0 <= v <= INT32_MAX for v in (request.view_args or {}).values()):
+            abort(404)
         values = [str(request.view_args["pk"])] if "pk" in (request.view_args or {}) else []
         if request.method == "POST" and (request.endpoint or "").endswith(".action_post"):
             values += request.form.getlist("rowid")
