@@ -178,7 +178,12 @@ class RegistryModelRestApi(ApiErrorsMixin, ModelRestApi):
             return _int_like(value)
         if datamodel.is_string(column) or datamodel.is_text(column):
             return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        if datamodel.is_boolean(column):  # PostgreSQL refuses anything but a boolean's spellings
+            return isinstance(value, bool) or str(value).strip().lower() in BOOLEAN_SPELLINGS
         return not isinstance(value, (int, float)) or isinstance(value, bool) or _is_int(value, -MAX_INT, MAX_INT)
+
+
+BOOLEAN_SPELLINGS = {"true", "false", "t", "f", "1", "0", "yes", "no", "y", "n", "on", "off"}
 
 
 def _int_like(value: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 from urllib.parse import urlencode
@@ -13,7 +14,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, Integer
+from sqlalchemy import BigInteger, Date, Integer
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
@@ -114,12 +115,23 @@ def _pk_maximum(view) -> int | None:
     """Return the largest key of the view's model (None: not a single integer key, not checked)."""
     datamodel = getattr(view, "datamodel", None)
     columns = sa_inspect(datamodel.obj).primary_key if datamodel is not None else ()
+    if len(columns) == 1 and isinstance(columns[0].type, Date):
+        return DATE_KEY  # e.g. the working-day calendar: a key must be a real ISO date
     if len(columns) != 1 or not isinstance(columns[0].type, Integer):
         return None
     return 2**63 - 1 if isinstance(columns[0].type, BigInteger) else 2**31 - 1
 
 
 INT32_MAX = 2**31 - 1
+DATE_KEY = -1
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def install_pk_guard(app: Flask) -> None:
@@ -138,7 +150,10 @@ def install_pk_guard(app: Flask) -> None:
         view = next((v for v in current_app.appbuilder.baseviews
                      if v.blueprint is not None and v.blueprint.name == request.blueprint), None)
         maximum = _pk_maximum(view)
-        if maximum is not None and not all(_DIGITS.fullmatch(v) and int(v) <= maximum for v in values):
+        if maximum == DATE_KEY:
+            if not all(_is_iso_date(v) for v in values):
+                abort(404)
+        elif maximum is not None and not all(_DIGITS.fullmatch(v) and int(v) <= maximum for v in values):
             abort(404)
         return None
 
