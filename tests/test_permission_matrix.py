@@ -55,7 +55,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     # applications (业务申请): queues, the physician's pages and wizard, the workflow API
     "InstitutionQueueView": {INST: QUEUE},
     "CommissionQueueView": {R: QUEUE},
-    "MyApplicationsView": {P: QUEUE | {"can_start", "can_step"}},
+    "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
     "WorkdayEntryView": {R: MANAGE},
     "WorkdayYearView": {R: MANAGE},

@@ -46,7 +46,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
     PHYSICIAN: [
         (r"^PhysicianHomeView$", r"^(can_index|menu_access)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
-        (r"^MyApplicationsView$", r"^(can_queue|can_detail|can_act|can_start|can_step|menu_access)$"),
+        (r"^MyApplicationsView$", r"^(can_queue|can_detail|can_act|can_start|can_step)$"),
         (r"^MyHome$", r"^menu_access$"),
         (r"^(PhysicianApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^AccountApi$", r"^can_self_service$"),

@@ -27,6 +27,7 @@ def _status(app, application_id: int) -> str:
 def test_physician_completes_the_draft_step_by_step(app, as_user):
     client = as_user("huang_lei")
     draft = _application_of(app, "黄磊")
+    assert 'href="/me/applications/"' in client.get("/me/").get_data(as_text=True)
     page = client.get("/me/applications/").get_data(as_text=True)
     assert draft.number in page and "草稿" in page
     token = csrf_token(client, f"/me/applications/{draft.id}/location")
