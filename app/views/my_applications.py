@@ -21,6 +21,7 @@ from app.domain.enums import (
     RegionLevel,
 )
 from app.domain.enums import ApplicationStatus as S
+from app.domain.regions import jurisdiction_bounds
 from app.extensions import db
 from app.labels import ENUM_LABELS
 from app.models import Application, Institution, Physician, Region
@@ -187,8 +188,10 @@ class MyApplicationsView(ApplicationQueueView):
         if step == "institution":
             location = answers.get("location_code") or (application.registration.location_code if application.registration else "")
             term = (request.args.get("q") or "").strip()[:32]
-            bounds = location.rstrip("0") if location else ""
-            statement = select(Institution).where(Institution.region_code.startswith(bounds[:6]))
+            if not location:
+                return {"institutions": [], "q": term}
+            low, high = jurisdiction_bounds(location)  # the same code-range rule as the row scope
+            statement = select(Institution).where(Institution.region_code.between(low, high))
             if term:
                 statement = statement.where(Institution.name.contains(term))
             found = session.scalars(statement.order_by(Institution.name).limit(INSTITUTION_CHOICES)).all()
@@ -196,7 +199,7 @@ class MyApplicationsView(ApplicationQueueView):
         if step == "scopes":
             if application.type == ApplicationType.FILING_ADD:
                 return {"scopes": application.registration.scopes}
-            _level, category = rules._level_and_category(session, physician, application)
+            _level, category = rules.level_and_category(session, physician, application)
             location = answers.get("location_code") or ""
             return {"scopes": list(rules.allowed_scopes(session, category, location).values()) if location else []}
         if step == "training":
@@ -215,4 +218,4 @@ class MyApplicationsView(ApplicationQueueView):
 
     @staticmethod
     def _level(application: Application, physician: Physician) -> str:
-        return rules._level_and_category(db.session, physician, application)[0]
+        return rules.level_and_category(db.session, physician, application)[0]

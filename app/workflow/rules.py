@@ -244,7 +244,8 @@ def newest_qualification(session: Session, physician: Physician) -> Qualificatio
     ).first()
 
 
-def _level_and_category(session: Session, physician: Physician, application: Application) -> tuple[str, str]:
+def level_and_category(session: Session, physician: Physician, application: Application) -> tuple[str, str]:
+    """Return the practice level and category an application is about (qualification or registration)."""
     if application.type == ApplicationType.FIRST:
         qualification = _qualification(session, physician, (application.data or {}).get("qualification_id"))
         return qualification.level, qualification.category
@@ -259,7 +260,7 @@ def check_step(session: Session, physician: Physician, application: Application,
     if step not in STEPS.get(kind, ()):
         raise WorkflowError("unknown_action", action=step)
     if step == "location":
-        level, _category = _level_and_category(session, physician, application)
+        level, _category = level_and_category(session, physician, application)
         code = data.get("location_code")
         if not code:
             raise WorkflowError("location_required")
@@ -276,14 +277,14 @@ def check_step(session: Session, physician: Physician, application: Application,
         if kind == ApplicationType.FILING_ADD:
             check_filing_institution(application.registration, institution)
         else:
-            level, _category = _level_and_category(session, physician, application)
+            level, _category = level_and_category(session, physician, application)
             _location(session, level, data.get("location_code"), institution)
         return {**data, "institution_id": institution.id}
     if step == "scopes":
         if kind == ApplicationType.FILING_ADD:
             registered = [s.code for s in application.registration.scopes]
             return {**data, "scope_codes": _rule(validate_filing_scopes, list(data.get("scope_codes") or []), registered)}
-        _level, category = _level_and_category(session, physician, application)
+        _level, category = level_and_category(session, physician, application)
         return {**data, "scope_codes": _scopes(session, category, data.get("location_code") or "", data.get("scope_codes"))}
     if step == "period":
         valid_from, valid_to = _date(data.get("valid_from")), _date(data.get("valid_to"))

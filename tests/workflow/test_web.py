@@ -113,3 +113,13 @@ def test_correction_lists_every_checked_item(app, as_user):
         application = db.session.get(Application, feng.id)
         assert application.status == S.CORRECTION
         assert application.events[-1].comment == "1. 学历证明；2. 照片不符合要求；3. 请一并提交"
+
+
+def test_institution_step_lists_only_institutions_inside_the_location(app, as_user):
+    client = as_user("huang_lei")
+    draft = _application_of(app, "黄磊")
+    token = csrf_token(client, f"/me/applications/{draft.id}/location")
+    client.post(f"/me/applications/{draft.id}/location", data={"csrf_token": token, "location_code": "110000"})
+    page = client.get(f"/me/applications/{draft.id}/institution").get_data(as_text=True)
+    assert "北京朝阳示范医院" in page and "北京海淀社区卫生服务中心" in page
+    assert "上海徐汇示范医院" not in page and "广州天河中医医院" not in page
