@@ -7,7 +7,7 @@ export FLASK_APP := run.py
 PG_PORT ?= 54329
 PG_DIR ?= /tmp/registry-pg
 
-.PHONY: run test test-pg serve db translations lint bench clean
+.PHONY: run test test-pg serve db translations lint bench clean fuzz
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,12 @@ bench: $(BIN)/activate
 
 clean:
 	rm -rf $(VENV) instance/*.db
+
+# Fuzz the JSON API (schemathesis, in its own virtualenv) as every demo role; any 5xx fails.
+.venv-fuzz/bin/st: requirements-fuzz.txt
+	test -d .venv-fuzz || $(PYTHON) -m venv .venv-fuzz
+	.venv-fuzz/bin/pip install --quiet -r requirements-fuzz.txt
+	touch $@
+
+fuzz: $(BIN)/activate translations .venv-fuzz/bin/st
+	bash tools/fuzz_api.sh

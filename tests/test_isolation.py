@@ -469,6 +469,8 @@ def test_write_guards_refuse_other_scopes(app):
             guards.guard_assessment(Assessment(
                 physician_id=ids["zhao"], institution=db.session.get(Institution, ids["inst_gz"]),
             ))
+        with pytest.raises(guards.ScopeViolation):  # an out-of-scope physician at an in-scope institution
+            guards.guard_assessment(Assessment(physician_id=ids["zhao"], institution=db.session.get(Institution, 1)))
         db.session.rollback()
 
         _as(app, "inst_admin")
