@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.notify.templates import TEMPLATES
 
-_WINDOW_SUBJECT = _l("First registration closes on %(closes)s")
+_WINDOW_SUBJECT = _l("First registration closes soon")
 
 TEMPLATES.update({
+    # Subjects are fixed texts (the outbox fills only the body); bodies name the dates and the next step.
     # A physician of an open window: one text per next step.
     "reminder_window_verify": (
         _WINDOW_SUBJECT,
@@ -39,14 +40,14 @@ TEMPLATES.update({
     ),
     # An institution with applications waiting too long for its confirmation.
     "reminder_confirmation_waiting": (
-        _l("%(count)d applications wait for your confirmation"),
+        _l("Applications wait for your confirmation"),
         _l("[Physician Registration] %(count)d applications have waited for the confirmation of %(institution)s "
            "for more than %(days)d working days (the oldest since %(since)s). Log in and confirm or return them "
            "in the institution's application queue."),
     ),
     # A reviewer's daily digest.
     "reminder_review_digest": (
-        _l("Applications due in %(jurisdiction)s"),
+        _l("Daily digest of applications due"),
         _l("[Physician Registration] Today in %(jurisdiction)s: %(overdue)d applications are past their deadline "
            "and %(due)d more are due by %(horizon)s (%(accept)d to accept, %(decide)d to decide). Log in to the "
            "commission's application queue to handle them."),
