@@ -11,7 +11,8 @@ import multiprocessing
 import threading
 import time
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, select, text
 
 import app.reminders.store as store
 from app.domain.certificates import compose_qualification_no
@@ -19,7 +20,7 @@ from app.domain.enums import AccountStatus, Category, PracticeLevel
 from app.extensions import db
 from app.models import Institution, Message, Physician, Qualification, Reminder
 from app.reminders.run import run_reminders
-from tests.conftest import _config_for
+from tests.conftest import _config_for, _psycopg2
 from tests.workflow.conftest import institution
 
 from .conftest import D, reminders, run, sent
@@ -70,7 +71,8 @@ def add_cohort(count: int) -> None:
     db.session.commit()
 
 
-def test_a_run_waits_for_the_uncommitted_reminders_of_another(make_app, monkeypatch):
+def race_with_a_paused_run(make_app, monkeypatch, while_waiting=None) -> dict:
+    """Run twice at once: the first pauses after inserting its first records, the second must wait for it."""
     first_app, second_app = make_app(), make_app()  # two engines: two connections
     paused, release = threading.Event(), threading.Event()
     real_enqueue = store.enqueue
@@ -94,19 +96,47 @@ def test_a_run_waits_for_the_uncommitted_reminders_of_another(make_app, monkeypa
     first = threading.Thread(target=job, args=(first_app, "first"), name="first")
     second = threading.Thread(target=job, args=(second_app, "second"), name="second")
     first.start()
-    assert paused.wait(timeout=60)
-    second.start()
-    time.sleep(1.5)
-    assert second.is_alive(), "the second run must wait for the first one's transaction"
-    release.set()
-    first.join(timeout=60)
-    second.join(timeout=60)
+    try:
+        assert paused.wait(timeout=60)
+        second.start()
+        time.sleep(1.5)
+        assert second.is_alive(), "the second run must wait for the first one's transaction"
+        if while_waiting:
+            while_waiting()
+    finally:
+        release.set()
+        first.join(timeout=60)
+        if second.ident:
+            second.join(timeout=60)
     windows = results["first"].tallies["window_closing"], results["second"].tallies["window_closing"]
     assert windows[0].sent + windows[1].sent == 3  # 李芳, 刘洋 (Beijing), 王强 (Shanghai, raced for afterwards)
     assert windows[1].already >= 2  # the second found the Beijing pair taken once the first committed
     with first_app.app_context():
         assert_each_once()
         assert sum(results[n].tallies[k].sent for n in results for k in KINDS) == outbox_state()[0]
+    return results
+
+
+def test_a_run_waits_for_the_uncommitted_reminders_of_another(make_app, monkeypatch):
+    race_with_a_paused_run(make_app, monkeypatch)
+
+
+def test_postgresql_the_second_insert_waits_on_the_first_ones_row_lock(make_app, database_uri, monkeypatch):
+    if database_uri.startswith("sqlite"):
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL): SQLite serialises whole writers instead")
+    observer = create_engine(_psycopg2(database_uri))
+
+    def a_session_waits_on_a_lock() -> None:
+        with observer.connect() as connection:
+            waiting = connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")).scalar_one()
+        assert waiting >= 1  # the second run's INSERT … ON CONFLICT waits for the first transaction
+
+    try:
+        race_with_a_paused_run(make_app, monkeypatch, a_session_waits_on_a_lock)
+    finally:
+        observer.dispose()
 
 
 def _worker(database_uri: str, start, results) -> None:
