@@ -3,8 +3,9 @@
 A physician belongs to a window through a qualification of its province and exam cohort. Due
 are accounts that are not verified or not activated yet, and active accounts without a submitted
 首次注册 (nothing filed, a draft, an application returned by the institution or withdrawn) and
-without a practice registration. Selection is one SQL statement per batch (keyset on the
-physician's id), excluding those already reminded for the same window and threshold.
+without a practice registration. One SQL statement selects the ids of the due physicians (those
+already reminded for the same window and threshold excluded); their contact details are then read
+and their reminders written batch by batch.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def open_windows(session: Session, today: dt.date) -> list[RegistrationWindow]:
     ))
 
 
-def due_physicians(window: RegistrationWindow, key: str, after: int, limit: int):
-    """The statement selecting the next batch of physicians of ``window`` due a reminder under ``key``."""
+def due_physicians(window: RegistrationWindow, key: str):
+    """The statement selecting the ids of the physicians of ``window`` due a reminder under ``key``."""
     p, a = Physician, Application
     of_cohort = exists().where(
         Qualification.id_number == p.id_number, Qualification.id_type == p.id_type,
@@ -92,16 +93,25 @@ def due_physicians(window: RegistrationWindow, key: str, after: int, limit: int)
         Reminder.kind == ReminderKind.WINDOW_CLOSING, Reminder.recipient_type == RecipientType.PHYSICIAN,
         Reminder.recipient_id == p.id, Reminder.key == key,
     )
+    return (
+        select(p.id)
+        .where(p.status.in_(UNFINISHED), of_cohort, ~reminded)
+        .where(or_(p.status != AccountStatus.ACTIVE, and_(~submitted, ~registered)))
+        .order_by(p.id)
+    )
+
+
+def physician_details(ids: list[int]):
+    """The statement reading what the reminders of these physicians need: contacts, institution, a returned application."""
+    p, a = Physician, Application
     returned = exists().where(
         a.physician_id == p.id, a.type == ApplicationType.FIRST, a.status == ApplicationStatus.RETURNED)
     return (
         select(p.id, p.status, p.phone, p.phone_verified, p.email, p.email_verified, Institution.name,
                returned.label("returned"))
         .outerjoin(Institution, Institution.id == p.institution_id)
-        .where(p.id > after, p.status.in_(UNFINISHED), of_cohort, ~reminded)
-        .where(or_(p.status != AccountStatus.ACTIVE, and_(~submitted, ~registered)))
+        .where(p.id.in_(ids))
         .order_by(p.id)
-        .limit(limit)
     )
 
 
@@ -149,17 +159,13 @@ def remind_window(session: Session, window: RegistrationWindow, calendar: Workda
     key = window_key(window.id, threshold)
     common = {"cohort": window.cohort_year, "province": province,
               "closes": chinese_date(window.closes_on), "left": DaysLeft(left)}
-    after = 0
-    while True:
-        rows = session.execute(due_physicians(window, key, after, batch)).all()
-        if not rows:
-            return
-        after = rows[-1].id
+    due = list(session.scalars(due_physicians(window, key)))
+    for start in range(0, len(due), batch):
         candidates = []
-        for row in rows:
+        for row in session.execute(physician_details(due[start:start + batch])):
             address = contact(row)
             step = next_step(row)
-            messages = [] if address is None else [Outgoing(
-                address[0], address[1], f"reminder_window_{step}", {**common, "institution": row.name or _l("your institution")})]
+            params = {**common, "institution": row.name or _l("your institution")}
+            messages = [] if address is None else [Outgoing(address[0], address[1], f"reminder_window_{step}", params)]
             candidates.append(Candidate(row.id, messages, step))
         record_batch(session, ReminderKind.WINDOW_CLOSING, RecipientType.PHYSICIAN, key, candidates, tally)

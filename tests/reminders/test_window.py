@@ -119,8 +119,7 @@ def _window(province: str, cohort: int) -> RegistrationWindow:
 
 def due_names(province: str, cohort: int) -> set[str]:
     """Return who the window's selection finds due for a reminder not sent yet."""
-    rows = db.session.execute(due_physicians(_window(province, cohort), "probe", 0, 100)).all()
-    return {physician_name(row.id) for row in rows}
+    return {physician_name(i) for i in db.session.scalars(due_physicians(_window(province, cohort), "probe"))}
 
 
 def physician_name(physician_id: int) -> str:
