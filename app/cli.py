@@ -18,6 +18,9 @@ def register_cli(app: Flask) -> None:
     from app.workflow.cli import register_workflow_cli
 
     register_workflow_cli(app)
+    from app.reminders.cli import register_reminders_cli
+
+    register_reminders_cli(app)
 
     @app.cli.command("init")
     def init_command() -> None:

@@ -9,6 +9,7 @@ from .institution import Department, Institution
 from .message import Message
 from .physician import Filing, Physician, PracticeRegistration, Qualification
 from .reference import PracticeScope, Region
+from .reminder import Reminder
 from .user import RegistryUser
 from .window import RegistrationWindow
 
@@ -28,6 +29,7 @@ __all__ = [
     "Qualification",
     "Region",
     "RegistrationWindow",
+    "Reminder",
     "RegistryUser",
     "SecurityEvent",
     "VerificationCode",

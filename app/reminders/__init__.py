@@ -1,0 +1,1 @@
+"""Reminders through the outbox (`flask reminders run`): windows closing, confirmations waiting, reviewers' digests."""
