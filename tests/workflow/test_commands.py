@@ -151,3 +151,28 @@ def test_bulk_confirm_reports_each_row(li_fang):
     assert result.done == [first.number]
     assert list(result.refused) == ["999999"]
     assert first.status == S.APPROVED
+
+
+def test_an_account_that_is_not_active_cannot_file(li_fang):
+    li_fang.status = "verified"  # verified, but the institution has not activated it yet
+    db.session.commit()
+    error = refused(create_application, actor("li_fang"), "first", first_registration_data(), today=TODAY)
+    assert error.code == "account_not_active"
+
+
+def test_a_suspended_registration_files_no_change_or_filing_but_may_be_cancelled(ctx):
+    zhang = actor("physician")
+    pending = db.session.scalar(select(Application).where(
+        Application.physician_id == zhang.scope.physician_id, Application.type == "filing_add"))
+    act(actor("reviewer_11"), pending.id, "approve", today=TODAY)  # his open filing is decided first
+    registration = db.session.scalar(
+        select(PracticeRegistration).where(PracticeRegistration.physician_id == zhang.scope.physician_id))
+    registration.status, registration.suspended_until = RegistrationStatus.SUSPENDED, TODAY.replace(year=2027)
+    db.session.commit()
+    assert refused(create_application, zhang, "change", {"scope_codes": ["CLN01"]}, today=TODAY).code == "registration_blocked"
+    assert refused(create_application, zhang, "filing_add", {
+        "institution_id": institution("北京海淀社区卫生服务中心").id, "scope_codes": ["CLN01"],
+        "valid_from": "2026-12-01", "valid_to": "2027-11-30",
+    }, today=TODAY).code == "registration_blocked"
+    cancel = create_application(zhang, "cancel", {"reason": "出国"}, today=TODAY)
+    assert cancel.status == S.SUBMITTED
