@@ -55,6 +55,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     # applications (业务申请): queues, the physician's pages and wizard, the workflow API
     "InstitutionQueueView": {INST: QUEUE},
     "CommissionQueueView": {R: QUEUE},
+    "DashboardView": {R: {"can_index", "can_rows", "can_export"} | MENU},
     "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
     "WorkdayEntryView": {R: MANAGE},

@@ -27,6 +27,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^PhysicianView$", READ_EXPORT),
         (r"^CommissionQueueView$", QUEUE),
+        (r"^DashboardView$", r"^(can_index|can_rows|can_export|menu_access)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),

@@ -12,6 +12,7 @@ from app.views.activation import ActivationQueueView
 from app.views.applications import CommissionQueueView, InstitutionQueueView
 from app.views.audit import SecurityEventView
 from app.views.calendar import WorkdayEntryView, WorkdayYearView
+from app.views.dashboard import DashboardView
 from app.views.documents import ApplicationDocumentView, VerificationView
 from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
@@ -39,6 +40,7 @@ def register_views(appbuilder) -> None:
     add(c.AssessmentView, "AssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **doc)
     add(CommissionQueueView, "CommissionQueueView", label=_l("Acceptance and approval"), icon="fa-gavel", **app_)
     add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
+    add(DashboardView, "DashboardView", label=_l("Statistics"), icon="fa-bar-chart", **app_)
     add(c.WindowView, "WindowView", label=_l("Registration windows"), icon="fa-calendar", **app_)
     add(WorkdayEntryView, "WorkdayEntryView", label=_l("Working-day calendar"), icon="fa-calendar-check-o", **app_)
     add(WorkdayYearView, "WorkdayYearView", label=_l("Completed calendar years"), icon="fa-calendar-o", **app_)
