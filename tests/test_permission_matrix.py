@@ -52,6 +52,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "MyAssessmentView": {INST: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
     "ActivationQueueView": {INST: {"can_list", "can_show", "issue_sms", "issue_email", "revoke"} | MENU},
     "SecurityEventView": {R: READ_EXPORT, INST: READ_EXPORT},
+    "AuditLogView": {R: {"can_index", "can_export"} | MENU, INST: {"can_index", "can_export"} | MENU},
     # applications (业务申请): queues, the physician's pages and wizard, the workflow API
     "InstitutionQueueView": {INST: QUEUE},
     "CommissionQueueView": {R: QUEUE},

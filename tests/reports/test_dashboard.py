@@ -7,8 +7,8 @@ import datetime as dt
 import html
 import io
 import re
-from urllib.parse import parse_qs, urlsplit
 from collections import Counter
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
@@ -90,7 +90,7 @@ def test_numbers_equal_direct_sql_counts(generated, make_app, username, where):
     assert sorted(shown.values(), reverse=True) == sorted(institutions.values(), reverse=True)[:10]
     assert all(institutions[int(k)] == n for k, n in shown.items())
     total = sql(generated, f"SELECT count(*) {base}")[0][0]
-    assert total > 0 and f'id="total" href="' in body and f">{total:,}</a>" in body
+    assert total > 0 and 'id="total" href="' in body and f">{total:,}</a>" in body
 
 
 def test_institution_counts_page_through_every_institution(generated, make_app):
