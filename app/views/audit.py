@@ -48,6 +48,17 @@ EVENT_LABELS = {
     "login_refused_locked": _l("Login refused: account locked"),
 }
 
+EVENT_LABELS.update({
+    "institution_changed": _l("Institution changed"),
+    "registration_cancelled": _l("Registration cancelled ex officio"),
+    "registration_suspended": _l("Practice suspended"),
+    "window_created": _l("Registration window created"),
+    "window_changed": _l("Registration window changed"),
+    "window_deleted": _l("Registration window deleted"),
+    "qualifications_imported": _l("Qualifications imported"),
+    "account_unlocked": _l("Account unlocked"),
+})
+
 # The short values the commands store in ``detail``.
 DETAIL_LABELS = {
     "sms": _l("SMS"),
@@ -184,11 +195,6 @@ def _preload(items: list[SecurityEvent]) -> list:
 
 # --- 审计日志: security events and application events in one list (UNION ALL in SQL) -----------------
 
-EVENT_LABELS.update({
-    "institution_changed": _l("Institution changed"),
-    "registration_cancelled": _l("Registration cancelled ex officio"),
-    "registration_suspended": _l("Practice suspended"),
-})
 LOG_PAGE_SIZE = 25
 
 
