@@ -123,9 +123,13 @@ class DashboardView(BaseView):
                 return (count.key + "000000")[:6]
             return int(count.key) if dim == "institution" else count.key
 
+        names = [c.name for c in rows]
+
         def label_of(count) -> str:
             if labels is not None:
                 return str(labels.get(count.key, count.key)) if count.key else _("Not stated")
+            if count.name and names.count(count.name) > 1:  # e.g. each category's 「其他专业」
+                return f"{count.name}（{count.key}）"
             return count.name or count.key
 
         return {
