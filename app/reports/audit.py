@@ -71,10 +71,11 @@ def _union(scope: Scope, chosen: AuditFilter):
 def _filtered(scope: Scope, chosen: AuditFilter, columns):
     audit = _union(scope, chosen)
     person, actor = aliased(Physician), aliased(RegistryUser)
+    # who did it: the recorded actor, else the account itself (a login, a password change)
     statement = (
         select(*columns(audit, person, actor)).select_from(audit)
         .outerjoin(person, person.id == audit.c.physician_id)
-        .outerjoin(actor, actor.id == audit.c.actor_id)
+        .outerjoin(actor, actor.id == func.coalesce(audit.c.actor_id, audit.c.user_id))
     )
     term = chosen.person.strip()[:MAX_TERM]
     if term:
