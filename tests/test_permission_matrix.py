@@ -52,9 +52,11 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "MyAssessmentView": {INST: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
     "ActivationQueueView": {INST: {"can_list", "can_show", "issue_sms", "issue_email", "revoke"} | MENU},
     "SecurityEventView": {R: READ_EXPORT, INST: READ_EXPORT},
+    "AuditLogView": {R: {"can_index", "can_export"} | MENU, INST: {"can_index", "can_export"} | MENU},
     # applications (业务申请): queues, the physician's pages and wizard, the workflow API
     "InstitutionQueueView": {INST: QUEUE},
     "CommissionQueueView": {R: QUEUE},
+    "DashboardView": {R: {"can_index", "can_rows", "can_export"} | MENU},
     "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
     "WorkdayEntryView": {R: MANAGE},

@@ -231,3 +231,26 @@ def test_every_list_page_issues_the_statements_it_needs_and_no_more(app, client)
     assert names - UNTUNED_LISTS == set(worst), "a list page was not tried by any user"
     loose = {n: c for n, c in worst.items() if c < LIST_STATEMENTS.get(n, DEFAULT_LIST_STATEMENTS)}
     assert not loose, f"bounds above what the pages need, tighten them: {loose}"
+
+
+# The reviewers' dashboard and the audit log: a constant number of statements, whatever the rows.
+REPORT_PAGES = {
+    # user; calendar entries and years; 4 counts in one UNION ALL; scopes; institutions; stage times; overdue
+    "/commission/dashboard/?from=2024-01-01&to=2026-12-31": 8,
+    "/commission/dashboard/rows/?from=2024-01-01&to=2026-12-31&status=approved": 3,  # user; count; page
+    "/audit/log/?from=2024-01-01&to=2026-12-31": 3,  # user; count of the union; page of the union
+}
+
+
+@pytest.mark.parametrize("url, bound", list(REPORT_PAGES.items()))
+def test_report_pages_issue_a_constant_number_of_statements(database_uri, make_app, url, bound):
+    from bench.generate import generate
+    from tests.conftest import login
+
+    app = make_app()
+    client = app.test_client()
+    assert login(client, "reviewer").status_code == 302
+    before = statements_for(app, client, url)
+    generate(database_uri, 300, seed=3, quiet=True)
+    after = statements_for(app, client, url)
+    assert len(after) == len(before) == bound, before

@@ -6,6 +6,7 @@ Exit codes: 0 every row imported, 1 some rows rejected (the good ones are import
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -78,6 +79,13 @@ def register_import_cli(app: Flask) -> None:
                          count=len(summary.errors) - MAX_SHOWN_ERRORS), err=True)
         if dry_run:
             click.echo(_("Dry run: nothing was written."))
+        else:
+            from app.accounts.audit import record
+
+            record("qualifications_imported", detail=(
+                f"{os.path.basename(file)}: read {summary.read}, inserted {summary.inserted}, "
+                f"updated {summary.updated}, rejected {summary.rejected}"))
+            db.session.commit()
         click.echo(_("Read %(read)s, inserted %(inserted)s, updated %(updated)s, unchanged %(unchanged)s, "
                      "rejected %(rejected)s, in %(seconds).1f seconds.",
                      read=summary.read, inserted=summary.inserted, updated=summary.updated,

@@ -230,6 +230,7 @@ class RegistrySecurityManager(SecurityManager):
         """Clear the failed-login counter so the user can log in again."""
         user.fail_login_count = 0
         self.update_user(user)
+        self._audit("account_unlocked", user)
         log.info("security: account unlocked: %s", user.username)
 
     def get_user_by_id(self, pk):

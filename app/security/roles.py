@@ -25,8 +25,10 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
         (r"^(WindowView|ScopeView|WorkdayEntryView|WorkdayYearView)$", MANAGE),
         (r"^SecurityEventView$", READ_EXPORT),
+        (r"^AuditLogView$", r"^(can_index|can_export|menu_access)$"),
         (r"^PhysicianView$", READ_EXPORT),
         (r"^CommissionQueueView$", QUEUE),
+        (r"^DashboardView$", r"^(can_index|can_rows|can_export|menu_access)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),
@@ -38,6 +40,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^MyDepartmentView$", MANAGE),
         (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),
         (r"^SecurityEventView$", READ_EXPORT),
+        (r"^AuditLogView$", r"^(can_index|can_export|menu_access)$"),
         (r"^MyPhysicianView$", r"^(can_list|can_show|can_edit|can_export|menu_access)$"),  # edit: 科室
         (r"^MyAssessmentView$", r"^(can_list|can_show|can_add|can_edit|can_export|menu_access)$"),
         (r"^(MyInstitution|Audit)$", r"^menu_access$"),

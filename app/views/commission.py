@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask import g, request
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from app.accounts.audit import record
 from app.domain.enums import (
     AssessmentKind,
     AssessmentResult,
@@ -246,6 +248,13 @@ class AssessmentView(ScopedModelView):
         guard_assessment(item)
 
 
+def record_window_edit(event: str, window: RegistrationWindow) -> None:
+    """Add a security-log entry for a window edit to the session FAB is about to commit."""
+    province = window.province.code if window.province is not None else window.province_code
+    record(event, actor_id=g.user.id, ip=request.remote_addr, region_code=province or None,
+           detail=f"{window.year} / {window.cohort_year}: {window.opens_on} – {window.closes_on}")
+
+
 class WindowView(ScopedModelView):
     """年度注册窗口 of the provinces in the jurisdiction."""
 
@@ -261,8 +270,16 @@ class WindowView(ScopedModelView):
     base_order = ("year", "desc")
 
     def pre_add(self, item):
-        """Refuse a window for a province outside the jurisdiction, or closing before it opens."""
+        """Refuse a window for a province outside the jurisdiction, or closing before it opens; audit it."""
         guard_window(item)
+        record_window_edit("window_created", item)
 
-    pre_update = pre_add
+    def pre_update(self, item):
+        """Check the changed window like a new one; audit the change."""
+        guard_window(item)
+        record_window_edit("window_changed", item)
+
+    def pre_delete(self, item):
+        """Audit the deletion (written in the same transaction as the delete)."""
+        record_window_edit("window_deleted", item)
 
