@@ -5,7 +5,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.domain.enums import ApplicationType, AssessmentKind, AssessmentResult, FilingStatus, RegistrationStatus
+from app.domain.enums import (
+    ApplicationType,
+    AssessmentKind,
+    AssessmentResult,
+    FilingStatus,
+    RegistrationStatus,
+)
 from app.extensions import db
 from app.models import Application, Assessment, Filing, Message, PracticeRegistration, SecurityEvent
 from app.workflow.commands import act, unit_of_work
@@ -18,6 +24,7 @@ from .conftest import actor
 
 D = dt.date
 TODAY = D(2026, 11, 30)
+ASSESSED = D(2026, 11, 20)
 
 
 def zhang_registration() -> PracticeRegistration:
@@ -105,7 +112,7 @@ def test_a_cancelled_registration_cannot_get_an_open_application_approved(ctx):
     act(actor("reviewer_11"), filing.id, "not_accept", "执业注册已依职权注销。", today=TODAY)
 
 
-def failed(registration: PracticeRegistration, until: D | None, assessed_on: D = D(2026, 11, 20)) -> Assessment:
+def failed(registration: PracticeRegistration, until: D | None, assessed_on: D = ASSESSED) -> Assessment:
     return Assessment(physician_id=registration.physician_id, kind=AssessmentKind.PERIODIC,
                       cycle_start=D(2023, 12, 10), cycle_end=D(2026, 12, 9), result=AssessmentResult.FAILED,
                       assessed_on=assessed_on, institution_id=registration.institution_id,
