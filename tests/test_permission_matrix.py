@@ -41,7 +41,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "ScopeView": {R: MANAGE},
     "PhysicianView": {R: READ_EXPORT},
     "QualificationView": {R: READ_EXPORT},
-    "RegistrationView": {R: READ_EXPORT},
+    "RegistrationView": {R: READ_EXPORT | {"can_cancel"}},  # 依职权注销: the form refuses other roles' rows by scope
     "FilingView": {R: READ_EXPORT},
     "ApplicationView": {R: READ_EXPORT},
     "RegionView": {R: READ_EXPORT},

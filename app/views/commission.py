@@ -41,6 +41,7 @@ from app.security.scope import ScopeFilter
 from app.views.base import ReadOnlyMixin, ScopedModelView
 from app.views.fields import contact_phone_validators, county_field, enum_field, license_no_validators
 from app.views.filters import FilterIdNumber, FilterPrefix
+from app.views.registration_measures import CancelRegistrationMixin
 from app.views.staff import InstitutionAdminView
 
 
@@ -176,10 +177,11 @@ class FilingView(ReadOnlyMixin, ScopedModelView):
     label_columns = COLUMN_LABELS
 
 
-class RegistrationView(ReadOnlyMixin, ScopedModelView):
-    """执业注册 in the jurisdiction."""
+class RegistrationView(CancelRegistrationMixin, ReadOnlyMixin, ScopedModelView):
+    """执业注册 in the jurisdiction; a reviewer may cancel one ex officio (医师法 §17)."""
 
     datamodel = SQLAInterface(PracticeRegistration)
+    base_permissions = [*ReadOnlyMixin.base_permissions, "can_cancel"]
     list_title = show_title = _l("Practice registrations")
     list_columns = ["certificate_no", "physician.name", "level", "category", "location.name", "institution.name", "status"]
     show_columns = [
