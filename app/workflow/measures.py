@@ -113,7 +113,8 @@ def apply_assessment(session: Session, actor: Actor, assessment: Assessment,
 
     Runs inside the caller's unit of work (the assessment and the registration commit together).
     ``before`` is the assessment's (result, kind, suspended_until) before a correction, None when it
-    is new. Returns "suspended", "reinstated" or None (nothing to do, or no registration to suspend).
+    is new. Returns "suspended", "no_registration" (a 不合格 with no registration to suspend),
+    "reinstated" or None (nothing to do).
     """
     today = today or today_in_beijing()
     with session.no_autoflush:  # the assessment is saved with the registration, once both are checked
@@ -128,7 +129,7 @@ def _apply_assessment(session: Session, actor: Actor, assessment: Assessment,
         if was_suspending and before[2] == assessment.suspended_until:
             return None  # e.g. only the note was corrected: the suspension ordered stays as it is
         _require_reviewer(actor)
-        return "suspended" if suspend_for_assessment(session, actor, assessment, physician_id, today) else None
+        return "suspended" if suspend_for_assessment(session, actor, assessment, physician_id, today) else "no_registration"
     if assessment.result != AssessmentResult.FAILED:
         assessment.suspended_until = None
     if was_suspending:
@@ -189,3 +190,12 @@ def lift_due_suspensions(session: Session, today: dt.date | None = None) -> int:
                    institution_id=registration.institution_id, detail=f"{registration.certificate_no}: {until.isoformat()}")
             notify_reinstated(registration, until)
         return len(due)
+
+
+def remove_assessment(session: Session, actor: Actor, assessment: Assessment) -> str | None:
+    """Before a failed assessment is deleted, end the suspension it ordered (inside the caller's unit of work)."""
+    if not _suspends(assessment.result, assessment.kind) or assessment.suspended_until is None:
+        return None
+    _require_reviewer(actor)
+    with session.no_autoflush:
+        return "reinstated" if reinstate(session, actor, assessment.physician_id, assessment.suspended_until) else None

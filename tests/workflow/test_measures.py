@@ -188,7 +188,7 @@ def test_corrections_by_the_reviewer(ctx):
 def test_failed_without_a_registration_records_only_the_assessment(ctx):
     registration = zhang_registration()
     cancel_registration(actor("reviewer_11"), registration.id, ["inactive"], None, today=TODAY)
-    assert record_assessment("reviewer_11", failed(registration, None)) is None
+    assert record_assessment("reviewer_11", failed(registration, None)) == "no_registration"
     assert zhang_registration().status == RegistrationStatus.CANCELLED
     assert lift_due_suspensions(db.session, D(2030, 1, 1)) == 0
 
