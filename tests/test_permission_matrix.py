@@ -57,6 +57,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "CommissionQueueView": {R: QUEUE},
     "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
+    "RegistrationMeasureApi": {R: WORKFLOW_API},  # 依职权注销 by API; the command checks the jurisdiction
     "WorkdayEntryView": {R: MANAGE},
     "WorkdayYearView": {R: MANAGE},
     # physician

@@ -25,6 +25,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
         (r"^(WindowView|ScopeView|WorkdayEntryView|WorkdayYearView)$", MANAGE),
         (r"^RegistrationView$", r"^can_cancel$"),  # 依职权注销 (医师法 §17)
+        (r"^RegistrationMeasureApi$", r"^can_(read|write)$"),
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^PhysicianView$", READ_EXPORT),
         (r"^CommissionQueueView$", QUEUE),

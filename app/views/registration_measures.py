@@ -54,14 +54,16 @@ class CancelRegistrationMixin:
             kwargs.setdefault("can_cancel", registration is not None and may_cancel(registration))
         return super().render_template(template, **kwargs)
 
-    @expose("/cancel/<int:pk>", methods=["GET", "POST"])
+    @expose("/cancel/<pk>", methods=["GET", "POST"])
     @has_access
-    def cancel(self, pk: int):
+    def cancel(self, pk: str):
         """Show the cancellation form; on POST check it and cancel the registration ex officio."""
-        registration = self._get_scoped_or_404(pk)
-        if current_scope().role != COMMISSION_REVIEWER:
-            abort(403)
+        registration = self._get_scoped_or_404(pk)  # the pk guard has already refused a non-number
+        pk = registration.id
         show_url = url_for(f"{self.endpoint}.show", pk=pk)
+        if current_scope().role != COMMISSION_REVIEWER:  # the operator (Admin) sees registrations, takes no measure
+            flash(WorkflowError("measure_not_allowed").message, "warning")
+            return redirect(show_url)
         if registration.status == RegistrationStatus.CANCELLED:
             flash(WorkflowError("registration_already_cancelled").message, "info")
             return redirect(show_url)
