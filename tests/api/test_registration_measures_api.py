@@ -62,6 +62,6 @@ def test_cancel_through_the_api(app, client):
 
 def test_the_openapi_document_describes_the_measure(client):
     spec = client.get("/api/v1/_openapi").get_json()
-    operation = spec["paths"]["/registrations/{registration_id}/cancel"]["post"]
+    operation = spec["paths"]["/api/v1/registrations/{registration_id}/cancel"]["post"]
     assert {"200", "400", "403", "404", "409"} <= set(operation["responses"])
-    assert "get" in spec["paths"]["/registrations/cancellation-grounds"]
+    assert "get" in spec["paths"]["/api/v1/registrations/cancellation-grounds"]
