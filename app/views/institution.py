@@ -109,7 +109,6 @@ class MyAssessmentView(ScopedModelView):
     show_columns = ["physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "suspended_until", "note"]
     # the end of a suspension is the commission's decision: shown here, never entered
     add_columns = edit_columns = ["physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "note"]
-    description_columns = {"result": RESULT_HELP_INSTITUTION}
     search_columns = ["kind", "result", "cycle_end"]
     label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind")}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
@@ -117,7 +116,7 @@ class MyAssessmentView(ScopedModelView):
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": enum_field("kind_assessment", AssessmentKind),
-        "result": enum_field("result", AssessmentResult),
+        "result": enum_field("result", AssessmentResult, description=RESULT_HELP_INSTITUTION),
     }
 
     def pre_add(self, item):
