@@ -41,7 +41,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "ScopeView": {R: MANAGE},
     "PhysicianView": {R: READ_EXPORT},
     "QualificationView": {R: READ_EXPORT},
-    "RegistrationView": {R: READ_EXPORT},
+    "RegistrationView": {R: READ_EXPORT | {"can_cancel"}},  # 依职权注销: the form refuses other roles' rows by scope
     "FilingView": {R: READ_EXPORT},
     "ApplicationView": {R: READ_EXPORT},
     "RegionView": {R: READ_EXPORT},
@@ -59,6 +59,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "DashboardView": {R: {"can_index", "can_rows", "can_export"} | MENU},
     "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
+    "RegistrationMeasureApi": {R: WORKFLOW_API},  # 依职权注销 by API; the command checks the jurisdiction
     "WorkdayEntryView": {R: MANAGE},
     "WorkdayYearView": {R: MANAGE},
     # physician

@@ -64,7 +64,7 @@ class RegistrationApi(ScopedReadApi):
     resource_name = "registration"
     datamodel = SQLAInterface(PracticeRegistration)
     list_columns = ["id", "certificate_no", "physician_id", "level", "category", "location_code", "institution_id", "status"]
-    show_columns = list_columns + ["registered_on", "suspended_until"]
+    show_columns = list_columns + ["registered_on", "suspended_until", "cancel_reason"]
 
 
 class ApplicationApi(ScopedReadApi):
@@ -84,9 +84,11 @@ def register_apis(appbuilder) -> None:
     require_row_scope(view for view in appbuilder.baseviews if isinstance(view, apis))
     from app.api.account import register_account_apis
     from app.api.applications import ApplicationWorkflowApi
+    from app.api.measures import RegistrationMeasureApi
     from app.api.openapi import register_openapi
 
     appbuilder.add_api(ApplicationWorkflowApi)
+    appbuilder.add_api(RegistrationMeasureApi)
 
     register_account_apis(appbuilder)
     register_openapi(appbuilder)

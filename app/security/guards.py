@@ -86,7 +86,8 @@ def guard_assessment(item) -> None:
         raise ScopeViolation(_l("The assessing institution is outside your scope."))
     if item.cycle_start and item.cycle_end and item.cycle_start > item.cycle_end:
         raise ScopeViolation(_l("The cycle must start before it ends."))
-    if item.result == "failed" and not item.suspended_until:
+    # a failed periodic assessment without a date is suspended for the default period (app.workflow.measures)
+    if item.result == "failed" and item.kind != "periodic" and not item.suspended_until:
         raise ScopeViolation(_l("A failed assessment needs the date the suspension ends."))
     item.region_code = institution.region_code
 

@@ -24,6 +24,8 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^(RegionView|QualificationView|RegistrationView|FilingView|ApplicationView)$", READ_EXPORT),
         (r"^(InstitutionView|DepartmentView|InstitutionAdminView|AssessmentView)$", MANAGE),
         (r"^(WindowView|ScopeView|WorkdayEntryView|WorkdayYearView)$", MANAGE),
+        (r"^RegistrationView$", r"^can_cancel$"),  # 依职权注销 (医师法 §17)
+        (r"^RegistrationMeasureApi$", r"^can_(read|write)$"),
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^AuditLogView$", r"^(can_index|can_export|menu_access)$"),
         (r"^PhysicianView$", READ_EXPORT),

@@ -40,9 +40,11 @@ from app.security.guards import (
     guard_window,
 )
 from app.security.scope import ScopeFilter
+from app.views.assessment_measures import SUSPENSION_HELP, CommissionAssessmentMixin
 from app.views.base import ReadOnlyMixin, ScopedModelView
 from app.views.fields import contact_phone_validators, county_field, enum_field, license_no_validators
 from app.views.filters import FilterIdNumber, FilterPrefix
+from app.views.registration_measures import CancelRegistrationMixin
 from app.views.staff import InstitutionAdminView
 
 
@@ -178,10 +180,11 @@ class FilingView(ReadOnlyMixin, ScopedModelView):
     label_columns = COLUMN_LABELS
 
 
-class RegistrationView(ReadOnlyMixin, ScopedModelView):
-    """执业注册 in the jurisdiction."""
+class RegistrationView(CancelRegistrationMixin, ReadOnlyMixin, ScopedModelView):
+    """执业注册 in the jurisdiction; a reviewer may cancel one ex officio (医师法 §17)."""
 
     datamodel = SQLAInterface(PracticeRegistration)
+    base_permissions = [*ReadOnlyMixin.base_permissions, "can_cancel"]
     list_title = show_title = _l("Practice registrations")
     list_columns = ["certificate_no", "physician.name", "level", "category", "location.name", "institution.name", "status"]
     show_columns = [
@@ -207,8 +210,8 @@ class ApplicationView(ReadOnlyMixin, ScopedModelView):
     label_columns = COLUMN_LABELS
 
 
-class AssessmentView(ScopedModelView):
-    """定期考核 results in the jurisdiction; reviewers may correct them."""
+class AssessmentView(CommissionAssessmentMixin, ScopedModelView):
+    """定期考核 results in the jurisdiction; reviewers correct them, and a 不合格 suspends practice."""
 
     datamodel = SQLAInterface(Assessment)
     list_title = show_title = add_title = edit_title = _l("Assessments")
@@ -237,15 +240,19 @@ class AssessmentView(ScopedModelView):
         "result": enum_field("result", AssessmentResult),
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {"institution": [["id", ScopeFilter, None]]}
+    description_columns = {"suspended_until": SUSPENSION_HELP}
 
     def pre_add(self, item):
-        """Find the physician by ID number, then check scope and copy the region server-side."""
+        """Find the physician by ID number, check scope, copy the region; a 不合格 suspends practice."""
         attach_physician_by_id_number(item, item.physician_id_number)
         guard_assessment(item)
+        self.measure_on_save(item)
 
     def pre_update(self, item):
-        """Check scope and copy the region server-side."""
+        """Check scope, copy the region; suspend, re-date or reinstate as the correction requires."""
+        before = self.before_correction(item)
         guard_assessment(item)
+        self.measure_on_save(item, before)
 
 
 def record_window_edit(event: str, window: RegistrationWindow) -> None:

@@ -12,13 +12,14 @@ from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 from app.labels import COLUMN_LABELS, choices
 
 
-def enum_field(column: str, enum, required: bool = True) -> SelectField:
-    """A drop-down of the translated values of ``enum`` for ``column``."""
+def enum_field(column: str, enum, required: bool = True, description: str = "") -> SelectField:
+    """A drop-down of the translated values of ``enum`` for ``column`` (with an optional help text)."""
     return SelectField(
         COLUMN_LABELS.get(column, column),
         choices=choices(enum),
         validators=[DataRequired()] if required else [],
         widget=Select2Widget(),
+        description=description,
     )
 
 

@@ -15,6 +15,7 @@ from app.models import Assessment, Department, Institution, Physician
 from app.security.guards import ScopeViolation, guard_assessment, guard_department
 from app.security.roles import ADMIN
 from app.security.scope import current_scope
+from app.views.assessment_measures import RESULT_HELP_INSTITUTION, old_value, refuse_failed_by_institution
 from app.views.base import ScopedModelView
 from app.views.fields import contact_phone_validators, enum_field
 from app.views.filters import FilterIdNumber, FilterPrefix
@@ -105,7 +106,9 @@ class MyAssessmentView(ScopedModelView):
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
     list_title = show_title = add_title = edit_title = _l("Assessments")
     list_columns = ["physician.name", "kind", "cycle_start", "cycle_end", "result", "assessed_on"]
-    add_columns = edit_columns = ["physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "suspended_until", "note"]
+    show_columns = ["physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "suspended_until", "note"]
+    # the end of a suspension is the commission's decision: shown here, never entered
+    add_columns = edit_columns = ["physician", "kind", "cycle_start", "cycle_end", "result", "assessed_on", "note"]
     search_columns = ["kind", "result", "cycle_end"]
     label_columns = {**COLUMN_LABELS, "kind": _l("Assessment kind")}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
@@ -113,11 +116,15 @@ class MyAssessmentView(ScopedModelView):
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": enum_field("kind_assessment", AssessmentKind),
-        "result": enum_field("result", AssessmentResult),
+        "result": enum_field("result", AssessmentResult, description=RESULT_HELP_INSTITUTION),
     }
 
     def pre_add(self, item):
-        """Record the assessment for our own institution and a physician in our scope."""
+        """Record the assessment for our own institution and a physician in our scope (not a 不合格)."""
+        refuse_failed_by_institution(item)
         guard_assessment(item)
 
-    pre_update = pre_add
+    def pre_update(self, item):
+        """Correct an own result, unless it is (or becomes) a 不合格: the commission corrects those."""
+        refuse_failed_by_institution(item, was_failed=old_value(item, "result") == AssessmentResult.FAILED)
+        guard_assessment(item)

@@ -12,6 +12,7 @@ from app.domain.regions import in_jurisdiction
 from app.models import Application, Filing, Institution, PracticeRegistration, PracticeScope
 from app.workflow.cache import cached
 from app.workflow.calendar import next_practice_no
+from app.workflow.errors import WorkflowError
 
 
 def _scopes(session: Session, codes: list[str]) -> list[PracticeScope]:
@@ -23,7 +24,8 @@ def _institution(session: Session, institution_id: int) -> Institution:
     return cached(session, ("institution", institution_id), lambda: session.get(Institution, institution_id))
 
 
-def _end_filings(registration: PracticeRegistration, today: dt.date, keep_inside: str | None = None) -> None:
+def end_filings(registration: PracticeRegistration, today: dt.date, keep_inside: str | None = None) -> None:
+    """End the active filings of a registration today (except those inside ``keep_inside``)."""
     for filing in registration.filings:
         if filing.status != FilingStatus.ACTIVE:
             continue
@@ -31,6 +33,16 @@ def _end_filings(registration: PracticeRegistration, today: dt.date, keep_inside
             continue
         filing.status = FilingStatus.ENDED
         filing.valid_to = max(filing.valid_from, min(filing.valid_to, today))
+
+
+def _check_still_open(registration: PracticeRegistration, kind: str) -> None:
+    """Refuse to approve what a measure taken meanwhile has made moot (an ex-officio 注销, a 暂停执业)."""
+    blocked = registration.status == RegistrationStatus.CANCELLED or (
+        registration.status == RegistrationStatus.SUSPENDED
+        and kind in (ApplicationType.CHANGE, ApplicationType.FILING_ADD)
+    )
+    if blocked:
+        raise WorkflowError("registration_not_active")
 
 
 def apply_approval(session: Session, application: Application, today: dt.date) -> PracticeRegistration | None:
@@ -58,6 +70,7 @@ def apply_approval(session: Session, application: Application, today: dt.date) -
         application.registration = registration  # inserted with the application's update
         return registration
     registration = application.registration
+    _check_still_open(registration, kind)
     if kind == ApplicationType.CHANGE:
         institution = _institution(session, data["institution_id"])
         moved = data["location_code"] != registration.location_code
@@ -68,7 +81,7 @@ def apply_approval(session: Session, application: Application, today: dt.date) -
         physician = registration.physician
         physician.institution_id, physician.region_code = institution.id, institution.region_code
         if moved:  # filings must lie inside the new location
-            _end_filings(registration, today, keep_inside=data["location_code"])
+            end_filings(registration, today, keep_inside=data["location_code"])
         for filing in registration.filings:
             if filing.status == FilingStatus.ACTIVE and filing.institution_id == institution.id:
                 filing.status = FilingStatus.ENDED  # the filing institution became the primary one
@@ -94,5 +107,5 @@ def apply_approval(session: Session, application: Application, today: dt.date) -
     elif kind == ApplicationType.CANCEL:
         registration.status = RegistrationStatus.CANCELLED
         registration.cancel_reason = data.get("reason") or "本人申请注销"
-        _end_filings(registration, today)
+        end_filings(registration, today)
     return registration

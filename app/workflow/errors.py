@@ -69,6 +69,22 @@ MESSAGES = {
     "suspension_period": _l(
         "A failed periodic assessment suspends practice for 3 to 6 months: choose an end date from %(earliest)s to %(latest)s."
     ),
+    # the commission's measures on registrations (注销, 暂停执业)
+    "measure_not_allowed": _l("Only a health commission reviewer may cancel or suspend a practice registration."),
+    "registration_already_cancelled": _l("This practice registration is already cancelled: there is nothing more to do."),
+    "cancellation_ground_required": _l("Tick at least one ground of Article 17 of the Physicians Law."),
+    "cancellation_ground_unknown": _l("A ticked ground is not one of Article 17 of the Physicians Law: reload the page and tick again."),
+    "cancellation_note_required": _l("You ticked \"other cases\": explain which law or regulation applies."),
+    "cancellation_note_too_long": _l("The explanation may be at most %(maximum)d characters long."),
+    "cancellation_not_confirmed": _l("Tick the confirmation: a cancellation cannot be undone here."),
+    "suspension_until_invalid": _l("Enter the end of the suspension as a date, e.g. 2027-03-01."),
+    "assessment_in_future": _l("The assessment date cannot be later than today."),
+    "failed_by_commission": _l(
+        "A failed periodic assessment is entered by the health commission, which decides the suspension at the same time. Report the result to your health commission."
+    ),
+    "registration_not_active": _l(
+        "The registration has been cancelled or suspended meanwhile, so this application cannot be approved. Refuse it and give this as the reason."
+    ),
     "calendar_year_unknown": _l(
         "The working-day calendar for %(year)s has not been entered yet: the health commission must enter it before deadlines can be computed."
     ),
@@ -77,6 +93,9 @@ MESSAGES = {
 STATUSES = {
     "application_not_found": 404,
     "registration_not_found": 404,
+    "measure_not_allowed": 403,
+    "registration_already_cancelled": 409,
+    "registration_not_active": 409,
     "action_not_allowed": 403,
     "already_handled": 409,
     "one_open_application": 409,

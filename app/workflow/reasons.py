@@ -24,15 +24,14 @@ REFUSAL_GROUNDS = {
     "other": _l("Art. 16 (5): other cases barred by laws and administrative regulations"),
 }
 
-# 注销注册 (ex officio): 《中华人民共和国医师法》第十七条
+# 注销注册 (ex officio): 《中华人民共和国医师法》(2021) 第十七条第一款, its six cases in the law's order
 CANCELLATION_GROUNDS = {
     "death": _l("Art. 17 (1): death"),
     "criminal": _l("Art. 17 (2): criminal punishment"),
     "revoked": _l("Art. 17 (3): practice certificate revoked"),
-    "health": _l("Art. 17 (4): unable to practise for health or other reasons"),
-    "inactive": _l("Art. 17 (5): practice suspended for two years or more"),
-    "assessment": _l("Art. 17 (6): failed the assessment again after a suspension"),
-    "other": _l("Art. 17 (7): other cases under laws and regulations"),
+    "assessment": _l("Art. 17 (4): failed the periodic assessment again after the suspension ended"),
+    "inactive": _l("Art. 17 (5): practice discontinued for two years"),
+    "other": _l("Art. 17 (6): other cases under laws and administrative regulations"),
 }
 
 LISTS = {"ask_correction": CORRECTION_ITEMS, "refuse": REFUSAL_GROUNDS}
