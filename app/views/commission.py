@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
-from wtforms.validators import DataRequired
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.domain.enums import (
     AssessmentKind,
@@ -15,6 +16,7 @@ from app.domain.enums import (
     RegionLevel,
 )
 from app.domain.identity import normalize_id_number
+from app.extensions import db
 from app.labels import COLUMN_LABELS
 from app.models import (
     Application,
@@ -30,18 +32,26 @@ from app.models import (
     RegistrationWindow,
 )
 from app.security.guards import (
+    ScopeViolation,
     attach_physician_by_id_number,
     guard_assessment,
     guard_department,
     guard_institution,
     guard_scope_entry,
-    guard_window,
 )
-from app.security.scope import ScopeFilter
+from app.security.scope import ScopeFilter, current_scope
 from app.views.base import ReadOnlyMixin, ScopedModelView
-from app.views.fields import contact_phone_validators, county_field, enum_field, license_no_validators
+from app.views.fields import (
+    contact_phone_validators,
+    county_field,
+    enum_field,
+    license_no_validators,
+    optional_date_field,
+)
 from app.views.filters import FilterIdNumber, FilterPrefix
 from app.views.staff import InstitutionAdminView
+from app.window.commands import WindowError, prepare_window, saved_plan
+from app.workflow.commands import today_in_beijing
 
 
 class RegionView(ReadOnlyMixin, ScopedModelView):
@@ -247,22 +257,40 @@ class AssessmentView(ScopedModelView):
 
 
 class WindowView(ScopedModelView):
-    """年度注册窗口 of the provinces in the jurisdiction."""
+    """年度注册窗口 of the provinces in the jurisdiction; every save goes through the window rules."""
 
     datamodel = SQLAInterface(RegistrationWindow)
     list_title = show_title = add_title = edit_title = _l("Registration windows")
     list_columns = ["year", "province.name", "cohort_year", "opens_on", "closes_on", "note"]
-    add_columns = edit_columns = ["year", "province", "cohort_year", "opens_on", "closes_on", "note"]
+    add_columns = ["year", "province", "cohort_year", "opens_on", "closes_on", "note"]
+    edit_columns = add_columns + ["change_reason"]
     search_columns = ["year", "cohort_year", "province_code"]
-    label_columns = {**COLUMN_LABELS, "province.name": _l("Province")}
+    label_columns = {**COLUMN_LABELS, "province.name": _l("Province"), "change_reason": _l("Reason for the change")}
+    description_columns = {
+        "closes_on": _l("Leave empty to close on 31 December of the window's year."),
+        "change_reason": _l("Required when the window has already closed; recorded in the audit log."),
+    }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "province": [["level", FilterEqual, RegionLevel.PROVINCE.value]]
+    }
+    add_form_extra_fields = {"closes_on": optional_date_field("closes_on")}
+    edit_form_extra_fields = {
+        "closes_on": optional_date_field("closes_on"),
+        "change_reason": TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)]),
     }
     base_order = ("year", "desc")
 
     def pre_add(self, item):
-        """Refuse a window for a province outside the jurisdiction, or closing before it opens."""
-        guard_window(item)
+        """Check the new window against the window rules and record it in the audit log."""
+        self._prepare(item, None)
 
-    pre_update = pre_add
+    def pre_update(self, item):
+        """Check the change (a closed window needs a reason) and record it in the audit log."""
+        self._prepare(item, saved_plan(item))
 
+    def _prepare(self, item, before) -> None:
+        try:
+            prepare_window(db.session, current_scope(), g.user.id, item, before,
+                           getattr(item, "change_reason", None), today_in_beijing())
+        except WindowError as error:
+            raise ScopeViolation(error.message) from None
