@@ -58,6 +58,9 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
     "WorkdayEntryView": {R: MANAGE},
+    # the yearly registration window (issue 8): the commission's page, the institution's waiting list
+    "WindowBoardView": {R: {"can_read"} | MENU},
+    "InstitutionWindowView": {INST: {"can_read", "can_remind"} | MENU},
     "WorkdayYearView": {R: MANAGE},
     # physician
     "PhysicianHomeView": {P: {"can_index"}},

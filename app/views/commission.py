@@ -48,6 +48,7 @@ from app.views.fields import (
     license_no_validators,
     optional_date_field,
 )
+from app.views import window_filters
 from app.views.filters import FilterIdNumber, FilterPrefix
 from app.views.staff import InstitutionAdminView
 from app.window.commands import WindowError, prepare_window, saved_plan
@@ -149,9 +150,11 @@ class QualificationView(ReadOnlyMixin, ScopedModelView):
         "certificate_no", "name", "id_type", "id_number", "level", "category",
         "province", "exam_year", "published_on", "issued_on",
     ]
-    search_columns = ["certificate_no", "name", "id_number", "level", "category", "exam_year"]
-    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "province.name": _l("Province")}
-    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
+    search_columns = ["certificate_no", "name", "id_number", "level", "category", "exam_year", "province_code"]
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "province.name": _l("Province"),
+                     "province_code": _l("Province code")}
+    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber],
+                               "province_code": [FilterEqual]}
 
 
 class PhysicianView(ReadOnlyMixin, ScopedModelView):
@@ -166,13 +169,15 @@ class PhysicianView(ReadOnlyMixin, ScopedModelView):
         "education", "school", "title", "created_at", "activated_at",
     ]
     export_columns = ["name", "id_number_masked", "gender", "status", "institution.name", "region.name"]
-    search_columns = ["name", "id_number", "status", "region_code"]
-    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "region.name": _l("Region")}
+    search_columns = ["name", "id_number", "status", "region_code", "cohort", "stage", "institution_ref"]
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "region.name": _l("Region"), **window_filters.LABELS}
     search_filters_override = {
         "name": [FilterPrefix, FilterEqual],
         "id_number": [FilterIdNumber],
         "region_code": [FilterPrefix],
+        **window_filters.FILTERS,
     }
+    search_form_extra_fields = window_filters.filter_fields("cohort", "stage", "institution_ref")
 
 
 class FilingView(ReadOnlyMixin, ScopedModelView):
