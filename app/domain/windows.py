@@ -76,3 +76,37 @@ def working_days_left(
     if first > closes_on:
         return 0
     return calendar.working_days_between(first - datetime.timedelta(days=1), closes_on)
+
+
+# The one next step of a physician on the way to a first registration, in the order they apply.
+REGISTERED, CONTACT_INSTITUTION, VERIFY_CONTACT, AWAIT_ACTIVATION = (
+    "registered", "contact_institution", "verify_contact", "await_activation")
+CONTINUE_DRAFT, REVISE_APPLICATION, WAIT_FOR_REVIEW = "continue_draft", "revise_application", "wait_for_review"
+WAIT_FOR_WINDOW, WINDOW_CLOSED, FILE_FIRST = "wait_for_window", "window_closed", "file_first_registration"
+WINDOW_BLOCKS = {"window_not_set": WAIT_FOR_WINDOW, "window_not_open": WAIT_FOR_WINDOW, "window_closed": WINDOW_CLOSED}
+
+
+def next_step_for(account_status: str, registered: bool, open_application_status: str | None,
+                  window_refusal: str | None) -> str:
+    """Return the one thing a physician has to do next (machine code).
+
+    ``window_refusal`` is the code check_window raised for the physician's cohort today (None: open,
+    or not windowed); ``open_application_status`` the status of an open first registration.
+    """
+    if registered:
+        return REGISTERED
+    if account_status == "disabled":
+        return CONTACT_INSTITUTION
+    if account_status == "created":
+        return VERIFY_CONTACT
+    if account_status == "verified":
+        return AWAIT_ACTIVATION
+    if open_application_status == "draft":  # a draft can only be submitted while the window is open
+        return WINDOW_BLOCKS.get(window_refusal, WAIT_FOR_WINDOW) if window_refusal else CONTINUE_DRAFT
+    if open_application_status in ("returned", "correction"):
+        return REVISE_APPLICATION
+    if open_application_status is not None:
+        return WAIT_FOR_REVIEW
+    if window_refusal is not None:
+        return WINDOW_BLOCKS.get(window_refusal, WAIT_FOR_WINDOW)
+    return FILE_FIRST
