@@ -40,6 +40,7 @@ from app.security.guards import (
     guard_scope_entry,
 )
 from app.security.scope import ScopeFilter, current_scope
+from app.views import window_filters
 from app.views.base import ReadOnlyMixin, ScopedModelView
 from app.views.fields import (
     contact_phone_validators,
@@ -48,7 +49,6 @@ from app.views.fields import (
     license_no_validators,
     optional_date_field,
 )
-from app.views import window_filters
 from app.views.filters import FilterIdNumber, FilterPrefix
 from app.views.staff import InstitutionAdminView
 from app.window.commands import WindowError, prepare_window, saved_plan

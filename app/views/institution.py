@@ -15,9 +15,9 @@ from app.models import Assessment, Department, Institution, Physician
 from app.security.guards import ScopeViolation, guard_assessment, guard_department
 from app.security.roles import ADMIN
 from app.security.scope import current_scope
+from app.views import window_filters
 from app.views.base import ScopedModelView
 from app.views.fields import contact_phone_validators, enum_field
-from app.views import window_filters
 from app.views.filters import FilterIdNumber, FilterPrefix
 
 
