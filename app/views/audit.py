@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from dateutil import parser
 from flask_appbuilder.fieldwidgets import DatePickerWidget
@@ -10,6 +11,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
@@ -18,6 +20,7 @@ from app.extensions import db
 from app.labels import format_time
 from app.models import Physician, RegistryUser, SecurityEvent
 from app.views.base import ReadOnlyMixin, ScopedModelView
+from app.window.funnel import WAITING
 
 EVENT_LABELS = {
     "account_created": _l("Account created"),
@@ -35,6 +38,9 @@ EVENT_LABELS = {
     "login": _l("Login"),
     "login_failed": _l("Login failed"),
     "login_refused_locked": _l("Login refused: account locked"),
+    "window_created": _l("Window created"),
+    "window_changed": _l("Window changed"),
+    "window_reminder": _l("Registration window reminder sent"),
 }
 
 # The short values the commands store in ``detail``.
@@ -46,6 +52,7 @@ DETAIL_LABELS = {
 }
 
 EXPORT_CHUNK = 500
+REMINDER_DETAIL = re.compile(r"(?P<cohort>\d{4})\|(?P<bucket>\w+)\|(?P<num>\d+)")  # window.commands.reminder_detail
 
 
 def event_label(value: str | None) -> str:
@@ -61,7 +68,13 @@ def detail_label(value: str | None) -> str:
     if not value:
         return ""
     label = DETAIL_LABELS.get(value)
-    return str(label) if label is not None else value
+    if label is not None:
+        return str(label)
+    reminder = REMINDER_DETAIL.fullmatch(value)
+    if reminder and reminder["bucket"] in WAITING:
+        return _("%(cohort)s cohort, %(label)s: %(num)s reminded", cohort=reminder["cohort"],
+                 label=WAITING[reminder["bucket"]], num=reminder["num"])
+    return value
 
 
 def local_time(value: dt.datetime | None) -> str:
