@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Institution
 from app.security.scope import current_scope
 from app.window import board
-from app.window.charts import funnel_chart, stacked_chart
+from app.window.charts import funnel_chart, legend_items, stacked_chart
 from app.window.commands import WindowError, may_set_window, remind_waiting
 from app.window.funnel import FUNNEL_KEYS, FUNNEL_LABELS, STAGES, WAITING, by_institution, waiting_counts
 from app.workflow.commands import today_in_beijing
@@ -88,9 +88,11 @@ class WindowBoardView(BaseView):
         year = _year(lambda: board.default_year(db.session, scope, today))
         rows = board.province_rows(db.session, scope, year, today)
         context = self._common(year, rows, str(_("Yearly registration window")))
+        shown = [(r.name, segments(r.funnel.counts)) for r in rows if any(r.funnel.counts.values())]
         context["stacked_svg"] = stacked_chart(
             "province-chart", _("%(year)s cohort: where each province's physicians stand", year=year),
-            [str(s) for s in SEGMENTS], [(r.name, segments(r.funnel.counts)) for r in rows])
+            [str(s) for s in SEGMENTS], shown) if shown else None
+        context["legend"] = legend_items(SEGMENTS)
         return self.render_template("window/board.html", **context)
 
     @expose("/<string:province>/")

@@ -26,13 +26,13 @@ def _svg(uid: str, title: str, description: str, width: int, height: int, body: 
 
 def funnel_chart(uid: str, title: str, bars: Sequence[tuple[str, int]]) -> Markup:
     """Draw horizontal bars, one per stage, scaled to the largest, with the count and share of the first."""
-    width, label_w, row_h = 640, 150, 34
+    width, label_w, row_h = 480, 120, 34
     top = max((v for _l, v in bars), default=0) or 1
     base = bars[0][1] if bars else 0
     body, parts = [], []
     for i, (label, value) in enumerate(bars):
         y = 8 + i * row_h
-        w = round((width - label_w - 120) * value / top)
+        w = round((width - label_w - 110) * value / top)
         share = f"{value * 100 / base:.0f}%" if base else "--"
         parts.append(f"{label} {_number(value)}（{share}）")
         body.append(
@@ -45,16 +45,12 @@ def funnel_chart(uid: str, title: str, bars: Sequence[tuple[str, int]]) -> Marku
 
 
 def stacked_chart(uid: str, title: str, legend: Sequence[str], rows: Sequence[tuple[str, Sequence[int]]]) -> Markup:
-    """Draw one 100% bar per row split into the legend's segments (where the cohort stands now)."""
-    width, label_w, row_h, bar_w = 640, 110, 30, 500
+    """Draw one 100% bar per row split into the legend's segments (the legend itself is HTML: see legend_items)."""
+    width, label_w, row_h = 480, 110, 30
+    bar_w = width - label_w - 10
     body, parts = [], []
-    for i, name in enumerate(legend):  # the legend, wrapped in rows of four
-        x, y = 10 + (i % 4) * 158, 6 + (i // 4) * 22
-        body.append(f'<rect x="{x}" y="{y}" width="14" height="14" fill="{SHADES[i % len(SHADES)]}" stroke="#666" '
-                    f'stroke-width="0.5"/><text x="{x + 20}" y="{y + 12}" font-size="13" fill="{TEXT}">{escape(name)}</text>')
-    offset = 12 + ((len(legend) + 3) // 4) * 22
     for r, (name, values) in enumerate(rows):
-        y = offset + r * row_h
+        y = 4 + r * row_h
         whole = sum(values)
         body.append(f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" font-size="14" fill="{TEXT}">{escape(name)}</text>')
         x = float(label_w)
@@ -62,10 +58,13 @@ def stacked_chart(uid: str, title: str, legend: Sequence[str], rows: Sequence[tu
             if not whole or not value:
                 continue
             w = bar_w * value / whole
-            body.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="22" fill="{SHADES[i % len(SHADES)]}">'
-                        f'<title>{escape(name)} {escape(legend[i])} {_number(value)}</title></rect>')
+            body.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="22" fill="{SHADES[i % len(SHADES)]}" '
+                        f'stroke="#fff" stroke-width="1"><title>{escape(name)} {escape(legend[i])} {_number(value)}</title></rect>')
             x += w
-        if not whole:
-            body.append(f'<text x="{label_w}" y="{y + 19}" font-size="13" fill="#555">--</text>')
         parts.append(f"{name}：" + "，".join(f"{legend[i]} {_number(v)}" for i, v in enumerate(values)))
-    return _svg(uid, title, "；".join(parts), width, offset + len(rows) * row_h + 4, body)
+    return _svg(uid, title, "；".join(parts), width, 8 + len(rows) * row_h, body)
+
+
+def legend_items(legend: Sequence[str]) -> list[tuple[str, str]]:
+    """Return (colour, label) of each segment of :func:`stacked_chart`, for the page's HTML legend."""
+    return [(SHADES[i % len(SHADES)], str(label)) for i, label in enumerate(legend)]

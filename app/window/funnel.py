@@ -21,7 +21,7 @@ from app.security.scope import Scope, scoped
 # stage number -> (key, label); "qualifications imported" (0) is counted on the qualification table
 STAGES = {
     1: ("accounts", _l("Accounts created")),
-    2: ("verified", _l("Contact verified")),
+    2: ("verified", _l("Verified")),
     3: ("activated", _l("Activated")),
     4: ("submitted", _l("First registration submitted")),
     5: ("confirmed", _l("Confirmed by institution")),
