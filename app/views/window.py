@@ -127,8 +127,9 @@ class InstitutionWindowView(BaseView):
         """Show the window of the institution's province and who waits where, with one reminder per stage."""
         scope, today = current_scope(), today_in_beijing()
         institution = db.session.get(Institution, scope.institution_id) if scope.institution_id else None
-        if institution is None:
-            abort(404)
+        if institution is None:  # e.g. the system administrator: this page belongs to one institution
+            flash(_("This page shows one institution's physicians: log in as its administrator."), "info")
+            return redirect(self.appbuilder.get_url_for_index)
         province = institution.region_code[:2] + "0000"
         year = _year(lambda: board.default_year(db.session, None, today, province=province))
         window_row = board.window_row(db.session, province, year, today)
