@@ -145,9 +145,8 @@ class InstitutionWindowView(BaseView):
     def remind(self):
         """Send one reminder to everybody waiting at a stage (once a day), then come back."""
         scope, today = current_scope(), today_in_beijing()
-        year = _year(lambda: today.year) if request.form.get("year") is None else (
-            int(request.form["year"]) if request.form["year"].isdigit() and 2000 <= int(request.form["year"]) <= 2100
-            else today.year)
+        value = request.form.get("year", "")
+        year = int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else today.year
         bucket = request.form.get("bucket", "")
         institution = db.session.get(Institution, scope.institution_id) if scope.institution_id else None
         closes = None
