@@ -61,6 +61,9 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
     "RegistrationMeasureApi": {R: WORKFLOW_API},  # 依职权注销 by API; the command checks the jurisdiction
     "WorkdayEntryView": {R: MANAGE},
+    # the yearly registration window (issue 8): the commission's page, the institution's waiting list
+    "WindowBoardView": {R: {"can_read"} | MENU},
+    "InstitutionWindowView": {INST: {"can_read", "can_remind"} | MENU},
     "WorkdayYearView": {R: MANAGE},
     # physician
     "PhysicianHomeView": {P: {"can_index"}},

@@ -254,3 +254,54 @@ def test_report_pages_issue_a_constant_number_of_statements(database_uri, make_a
     generate(database_uri, 300, seed=3, quiet=True)
     after = statements_for(app, client, url)
     assert len(after) == len(before) == bound, before
+
+
+# --- the window pages (issue 8): counted in SQL, a constant number of statements ------------------
+
+# user + provinces + windows + qualifications by province + physicians by stage + the working-day
+# calendar (entries, declared years); the province page adds the institutions' count and page; the
+# institution page: user, its institution, the window with its region, the calendar, the counts.
+WINDOW_PAGES = {
+    ("reviewer", "/commission/window/?year=2025"): 7,
+    ("reviewer_11", "/commission/window/?year=2025"): 7,
+    ("reviewer", "/commission/window/"): 8,  # + the default year
+    ("reviewer_11", "/commission/window/110000/?year=2025"): 9,
+    ("inst_admin", "/institution/window/?year=2025"): 6,
+}
+
+
+def add_cohort(app, count: int, year: int = 2025) -> None:
+    """Insert ``count`` physicians of cohort ``year`` (with their qualifications) at 北京朝阳示范医院."""
+    from app.models import Qualification
+
+    add_physicians(app, count)
+    with app.app_context():
+        rows = db.session.execute(select(Physician.id, Physician.id_number).where(Physician.name.like("测试%"))).all()
+        db.session.execute(insert(Qualification), [{
+            "certificate_no": f"{year}11110{number}", "name": f"测试{pid}", "id_type": "resident",
+            "id_number": number, "level": "physician", "category": "clinical", "province_code": "110000",
+            "exam_year": year, "published_on": dt.date(year, 9, 15),
+        } for pid, number in rows])
+        db.session.execute(Physician.__table__.update().where(Physician.name.like("测试%"))
+                           .values(verified_at=dt.datetime(year, 10, 20), activated_at=dt.datetime(year, 10, 25)))
+        db.session.commit()
+
+
+def test_window_pages_issue_a_constant_number_of_statements(app, client):
+    from tests.conftest import login
+
+    before = {}
+    for (username, url), bound in WINDOW_PAGES.items():
+        client.get("/logout/")
+        assert login(client, username).status_code == 302
+        before[(username, url)] = len(statements_for(app, client, url))
+        assert before[(username, url)] == bound, (username, url, before[(username, url)])
+    add_cohort(app, 120)
+    for (username, url), count in before.items():
+        client.get("/logout/")
+        assert login(client, username).status_code == 302
+        statements = statements_for(app, client, url)
+        assert len(statements) == count, (username, url, statements)
+    body = client.get("/institution/window/?year=2025").get_data(as_text=True)
+    waiting = body.split('id="waiting-no_application"')[1]
+    assert re.search(r'class="count"[^>]*>122<', waiting)  # the 2 of the demo and the 120 new ones

@@ -18,7 +18,9 @@ def record(event: str, *, physician=None, user_id=None, actor_id=None, instituti
         institution_id=institution_id if institution_id is not None else (
             physician.institution_id if physician is not None else None
         ),
-        region_code=physician.region_code if physician is not None else region_code,
+        region_code=region_code if region_code is not None else (
+            physician.region_code if physician is not None else None
+        ),
         ip=ip,
         detail=detail,
     )

@@ -261,3 +261,6 @@ def register_account_apis(appbuilder) -> None:
     """Add the account APIs (public sign-up/recovery and the physician's own account)."""
     appbuilder.add_api(AccountPublicApi)
     appbuilder.add_api(AccountApi)
+    from app.api.window import MyWindowApi
+
+    appbuilder.add_api(MyWindowApi)

@@ -99,14 +99,10 @@ def _provincial(scope) -> bool:
 
 def guard_window(item) -> None:
     """Refuse a window for a province outside the jurisdiction, or one that closes before it opens."""
+    from app.window.commands import may_set_window
+
     code = item.province.code if item.province else item.province_code
-    scope = current_scope()
-    allowed = scope.role == ADMIN or (
-        scope.role == COMMISSION_REVIEWER
-        and code is not None
-        and (scope.bounds is None or (_provincial(scope) and province_of(scope.jurisdiction) == code))
-    )
-    if not allowed:
+    if not may_set_window(current_scope(), code):
         raise ScopeViolation(_l("Only the provincial or national health commission sets the windows of a province."))
     if item.opens_on and item.closes_on and item.opens_on > item.closes_on:
         raise ScopeViolation(_l("The window must open before it closes."))

@@ -31,6 +31,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^PhysicianView$", READ_EXPORT),
         (r"^CommissionQueueView$", QUEUE),
         (r"^DashboardView$", r"^(can_index|can_rows|can_export|menu_access)$"),
+        (r"^WindowBoardView$", r"^(can_read|menu_access)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),
@@ -38,6 +39,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
     INSTITUTION_ADMIN: [
         (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|menu_access)$"),
         (r"^InstitutionQueueView$", QUEUE),
+        (r"^InstitutionWindowView$", r"^(can_read|can_remind|menu_access)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^MyDepartmentView$", MANAGE),
         (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),

@@ -18,6 +18,7 @@ from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
 from app.views.public import PublicView
 from app.views.staff import InstitutionAdminView
+from app.views.window import InstitutionWindowView, WindowBoardView
 
 
 def register_views(appbuilder) -> None:
@@ -41,7 +42,8 @@ def register_views(appbuilder) -> None:
     add(CommissionQueueView, "CommissionQueueView", label=_l("Acceptance and approval"), icon="fa-gavel", **app_)
     add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
     add(DashboardView, "DashboardView", label=_l("Statistics"), icon="fa-bar-chart", **app_)
-    add(c.WindowView, "WindowView", label=_l("Registration windows"), icon="fa-calendar", **app_)
+    add(WindowBoardView, "WindowBoardView", label=_l("Yearly registration window"), icon="fa-calendar", **app_)
+    add(c.WindowView, "WindowView", label=_l("Window settings"), icon="fa-calendar-plus-o", **app_)
     add(WorkdayEntryView, "WorkdayEntryView", label=_l("Working-day calendar"), icon="fa-calendar-check-o", **app_)
     add(WorkdayYearView, "WorkdayYearView", label=_l("Completed calendar years"), icon="fa-calendar-o", **app_)
     add(c.RegionView, "RegionView", label=_l("Administrative regions"), icon="fa-map-o", **ref)
@@ -52,6 +54,7 @@ def register_views(appbuilder) -> None:
     add(InstitutionQueueView, "InstitutionQueueView", label=_l("Applications to review"), icon="fa-inbox", **mine)
     add(i.MyPhysicianView, "MyPhysicianView", label=_l("Our physicians"), icon="fa-user-md", **mine)
     add(i.MyAssessmentView, "MyAssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **mine)
+    add(InstitutionWindowView, "InstitutionWindowView", label=_l("Registration progress"), icon="fa-calendar", **mine)
     add(ActivationQueueView, "ActivationQueueView", label=_l("Activation queue"), icon="fa-key", **mine)
     add(AuditLogView, "AuditLogView", label=_l("Audit log"), icon="fa-shield", **audit)
     # The security events alone stay reachable (and exportable) at their old address, off the menu.

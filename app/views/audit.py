@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from dateutil import parser
 from flask import Response, abort, request
@@ -27,6 +28,7 @@ from app.reports.period import PeriodError, parse_period
 from app.reports.rows import EXPORT_LIMIT, to_csv, to_xlsx
 from app.security.scope import current_scope
 from app.views.base import ReadOnlyMixin, ScopedModelView
+from app.window.funnel import WAITING
 from app.workflow.commands import today_in_beijing
 from app.workflow.transitions import BY_ACTION
 
@@ -46,6 +48,9 @@ EVENT_LABELS = {
     "login": _l("Login"),
     "login_failed": _l("Login failed"),
     "login_refused_locked": _l("Login refused: account locked"),
+    "window_created": _l("Window created"),
+    "window_changed": _l("Window changed"),
+    "window_reminder": _l("Registration window reminder sent"),
 }
 
 EVENT_LABELS.update({
@@ -68,6 +73,7 @@ DETAIL_LABELS = {
 }
 
 EXPORT_CHUNK = 500
+REMINDER_DETAIL = re.compile(r"(?P<cohort>\d{4})\|(?P<bucket>\w+)\|(?P<num>\d+)")  # window.commands.reminder_detail
 
 
 def event_label(value: str | None) -> str:
@@ -83,7 +89,13 @@ def detail_label(value: str | None) -> str:
     if not value:
         return ""
     label = DETAIL_LABELS.get(value)
-    return str(label) if label is not None else value
+    if label is not None:
+        return str(label)
+    reminder = REMINDER_DETAIL.fullmatch(value)
+    if reminder and reminder["bucket"] in WAITING:
+        return _("%(cohort)s cohort, %(label)s: %(num)s reminded", cohort=reminder["cohort"],
+                 label=WAITING[reminder["bucket"]], num=reminder["num"])
+    return value
 
 
 def local_time(value: dt.datetime | None) -> str:

@@ -6,8 +6,8 @@ from flask import g, request
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
-from wtforms.validators import DataRequired
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.audit import record
 from app.domain.enums import (
@@ -17,6 +17,7 @@ from app.domain.enums import (
     RegionLevel,
 )
 from app.domain.identity import normalize_id_number
+from app.extensions import db
 from app.labels import COLUMN_LABELS
 from app.models import (
     Application,
@@ -32,20 +33,29 @@ from app.models import (
     RegistrationWindow,
 )
 from app.security.guards import (
+    ScopeViolation,
     attach_physician_by_id_number,
     guard_assessment,
     guard_department,
     guard_institution,
     guard_scope_entry,
-    guard_window,
 )
-from app.security.scope import ScopeFilter
+from app.security.scope import ScopeFilter, current_scope
+from app.views import window_filters
 from app.views.assessment_measures import SUSPENSION_HELP, CommissionAssessmentMixin
 from app.views.base import ReadOnlyMixin, ScopedModelView
-from app.views.fields import contact_phone_validators, county_field, enum_field, license_no_validators
+from app.views.fields import (
+    contact_phone_validators,
+    county_field,
+    enum_field,
+    license_no_validators,
+    optional_date_field,
+)
 from app.views.filters import FilterIdNumber, FilterPrefix
 from app.views.registration_measures import CancelRegistrationMixin
 from app.views.staff import InstitutionAdminView
+from app.window.commands import WindowError, prepare_window, saved_plan
+from app.workflow.commands import today_in_beijing
 
 
 class RegionView(ReadOnlyMixin, ScopedModelView):
@@ -143,9 +153,11 @@ class QualificationView(ReadOnlyMixin, ScopedModelView):
         "certificate_no", "name", "id_type", "id_number", "level", "category",
         "province", "exam_year", "published_on", "issued_on",
     ]
-    search_columns = ["certificate_no", "name", "id_number", "level", "category", "exam_year"]
-    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "province.name": _l("Province")}
-    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
+    search_columns = ["certificate_no", "name", "id_number", "level", "category", "exam_year", "province_code"]
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "province.name": _l("Province"),
+                     "province_code": _l("Province code")}
+    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber],
+                               "province_code": [FilterEqual]}
 
 
 class PhysicianView(ReadOnlyMixin, ScopedModelView):
@@ -160,13 +172,15 @@ class PhysicianView(ReadOnlyMixin, ScopedModelView):
         "education", "school", "title", "created_at", "activated_at",
     ]
     export_columns = ["name", "id_number_masked", "gender", "status", "institution.name", "region.name"]
-    search_columns = ["name", "id_number", "status", "region_code"]
-    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "region.name": _l("Region")}
+    search_columns = ["name", "id_number", "status", "region_code", "cohort", "stage", "institution_ref"]
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "region.name": _l("Region"), **window_filters.LABELS}
     search_filters_override = {
         "name": [FilterPrefix, FilterEqual],
         "id_number": [FilterIdNumber],
         "region_code": [FilterPrefix],
+        **window_filters.FILTERS,
     }
+    search_form_extra_fields = window_filters.filter_fields("cohort", "stage", "institution_ref")
 
 
 class FilingView(ReadOnlyMixin, ScopedModelView):
@@ -263,30 +277,44 @@ def record_window_edit(event: str, window: RegistrationWindow) -> None:
 
 
 class WindowView(ScopedModelView):
-    """年度注册窗口 of the provinces in the jurisdiction."""
+    """年度注册窗口 of the provinces in the jurisdiction; every save goes through the window rules."""
 
     datamodel = SQLAInterface(RegistrationWindow)
     list_title = show_title = add_title = edit_title = _l("Registration windows")
     list_columns = ["year", "province.name", "cohort_year", "opens_on", "closes_on", "note"]
-    add_columns = edit_columns = ["year", "province", "cohort_year", "opens_on", "closes_on", "note"]
+    add_columns = ["year", "province", "cohort_year", "opens_on", "closes_on", "note"]
+    edit_columns = add_columns + ["change_reason"]
     search_columns = ["year", "cohort_year", "province_code"]
-    label_columns = {**COLUMN_LABELS, "province.name": _l("Province")}
+    label_columns = {**COLUMN_LABELS, "province.name": _l("Province"), "change_reason": _l("Reason for the change")}
+    description_columns = {
+        "closes_on": _l("Leave empty to close on 31 December of the window's year."),
+        "change_reason": _l("Required when the window has already closed; recorded in the audit log."),
+    }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "province": [["level", FilterEqual, RegionLevel.PROVINCE.value]]
+    }
+    add_form_extra_fields = {"closes_on": optional_date_field("closes_on")}
+    edit_form_extra_fields = {
+        "closes_on": optional_date_field("closes_on"),
+        "change_reason": TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)]),
     }
     base_order = ("year", "desc")
 
     def pre_add(self, item):
-        """Refuse a window for a province outside the jurisdiction, or closing before it opens; audit it."""
-        guard_window(item)
-        record_window_edit("window_created", item)
+        """Check the new window against the window rules and record it in the audit log."""
+        self._prepare(item, None)
 
     def pre_update(self, item):
-        """Check the changed window like a new one; audit the change."""
-        guard_window(item)
-        record_window_edit("window_changed", item)
+        """Check the change (a closed window needs a reason) and record it in the audit log."""
+        self._prepare(item, saved_plan(item))
 
     def pre_delete(self, item):
         """Audit the deletion (written in the same transaction as the delete)."""
         record_window_edit("window_deleted", item)
 
+    def _prepare(self, item, before) -> None:
+        try:
+            prepare_window(db.session, current_scope(), g.user.id, item, before,
+                           getattr(item, "change_reason", None), today_in_beijing())
+        except WindowError as error:
+            raise ScopeViolation(error.message) from None

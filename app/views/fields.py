@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from app.labels import COLUMN_LABELS, choices
@@ -58,3 +58,9 @@ def contact_phone_validators() -> list:
 
     return [Optional(), telephone]
 
+
+
+def optional_date_field(column: str) -> DateField:
+    """A date that may be left empty (the rule behind it supplies the default)."""
+    return DateField(COLUMN_LABELS.get(column, column), format="%Y-%m-%d", validators=[Optional()],
+                     widget=DatePickerWidget())

@@ -15,6 +15,7 @@ from app.models import Assessment, Department, Institution, Physician
 from app.security.guards import ScopeViolation, guard_assessment, guard_department
 from app.security.roles import ADMIN
 from app.security.scope import current_scope
+from app.views import window_filters
 from app.views.assessment_measures import RESULT_HELP_INSTITUTION, old_value, refuse_failed_by_institution
 from app.views.base import ScopedModelView
 from app.views.fields import contact_phone_validators, enum_field
@@ -80,10 +81,13 @@ class MyPhysicianView(ScopedModelView):
         "department", "education", "school", "title", "created_at", "activated_at",
     ]
     export_columns = ["name", "id_number_masked", "gender", "phone_masked", "status", "department.name"]
-    search_columns = ["name", "id_number", "status", "department"]
+    search_columns = ["name", "id_number", "status", "department", "cohort", "stage", "waiting"]
     search_form_query_rel_fields = {"department": [["institution_id", FilterEqualFunction, _own_institution_id]]}
-    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "department.name": _l("Department")}
-    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber]}
+    label_columns = {**COLUMN_LABELS, "name": _l("Full name"), "department.name": _l("Department"),
+                     **window_filters.LABELS}
+    search_filters_override = {"name": [FilterPrefix, FilterEqual], "id_number": [FilterIdNumber],
+                               **window_filters.FILTERS}
+    search_form_extra_fields = window_filters.filter_fields("cohort", "stage", "waiting")
     edit_columns = ["department"]
     edit_form_query_rel_fields = {
         "department": [["institution_id", FilterEqualFunction, _own_institution_id], ["active", FilterEqual, True]]

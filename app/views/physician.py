@@ -20,6 +20,9 @@ from app.labels import label_of
 from app.models import Assessment, Physician, PracticeRegistration, Qualification
 from app.security.scope import current_scope, scoped
 from app.views.account import WELCOME_KEY, next_step_endpoint
+from app.views.window import STATE_LABELS
+from app.window.mine import MISSING, NEXT_STEPS, my_window
+from app.workflow.commands import today_in_beijing
 
 CONTACT_KEY = "contact_change"
 NO_PHOTO = (  # a head-and-shoulders outline, drawn here so no file or CDN is needed
@@ -74,6 +77,8 @@ class PhysicianHomeView(BaseView):
             cycle_end=assessment_cycle_end(registration, assessments),
             assessments=assessments,
             next_step=next_step_endpoint(physician),
+            mine=my_window(db.session, physician, today_in_beijing()),
+            state_labels=STATE_LABELS, next_steps=NEXT_STEPS, missing_labels=MISSING,
             welcome=session.pop(WELCOME_KEY, False),
             mask_phone=mask_phone,
             mask_email=mask_email,

@@ -1,0 +1,1 @@
+"""The yearly registration window: funnel counts, window commands, what each role sees."""
