@@ -7,9 +7,14 @@ from app.models import Message
 from app.notify.templates import render
 
 
+def message_row(channel: str, recipient: str, template: str, **params) -> dict[str, str]:
+    """Return the columns of a rendered outbox message (for a bulk insert; ``enqueue`` adds one)."""
+    subject, body = render(template, **params)
+    return {"channel": channel, "recipient": recipient, "template": template, "subject": subject, "body": body}
+
+
 def enqueue(channel: str, recipient: str, template: str, **params) -> Message:
     """Add a rendered message to the session (committed with the change that caused it)."""
-    subject, body = render(template, **params)
-    message = Message(channel=channel, recipient=recipient, template=template, subject=subject, body=body)
+    message = Message(**message_row(channel, recipient, template, **params))
     db.session.add(message)
     return message
