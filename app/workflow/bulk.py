@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import case, insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApplicationStatus as S
@@ -38,6 +38,14 @@ BATCH = 1000
 _APPLICATION = Application.__table__
 _PHYSICIAN = Physician.__table__
 _REGISTRATION = PracticeRegistration.__table__
+# One statement text whatever the rows (a CASE of N ids would be compiled anew for every bulk): an
+# approved first registration points at the registration created for its physician in this bulk.
+_NEW_REGISTRATION = (
+    select(_REGISTRATION.c.id)
+    .where(_REGISTRATION.c.physician_id == _APPLICATION.c.physician_id)
+    .where(_REGISTRATION.c.id.in_(bindparam("new_registrations", expanding=True)))
+    .scalar_subquery()
+)
 
 
 class StaleRows(Exception):
@@ -73,6 +81,7 @@ def write(session: Session, actor, plans: list[Plan], reason: str | None, today:
     events: list[dict] = []
     messages: list[dict] = []
     approved: list[Application] = []
+    changed: list[tuple[Application, str]] = []
     for plan in plans:
         application = plan.application
         current = SimpleNamespace(status=application.status, confirmed_at=application.confirmed_at,
@@ -89,9 +98,9 @@ def write(session: Session, actor, plans: list[Plan], reason: str | None, today:
         changes[application.id] = row
         if current.status == S.APPROVED:
             approved.append(application)
-        notice = notices.status_notice(application, current.status, reason)
-        messages.extend([notice] if notice else [])
+        changed.append((application, current.status))
         messages.extend(notices.holder_notices(session, application, current.status))
+    messages[:0] = notices.status_notices(changed, reason)
     registrations = _register(session, approved, today)
     _update_applications(session, plans, changes, registrations)
     session.execute(insert(ApplicationEvent.__table__), events)
@@ -134,18 +143,20 @@ def _update_applications(session: Session, plans: list[Plan], changes: dict[int,
     """Update the applications: one statement per set of equal changes, each row at its loaded version."""
     groups: dict[tuple, list[Application]] = defaultdict(list)
     for plan in plans:
-        groups[tuple(sorted(changes[plan.application.id].items()))].append(plan.application)
+        key = tuple(sorted(changes[plan.application.id].items())), plan.application.id in registrations
+        groups[key].append(plan.application)
     for key, members in groups.items():
         for start in range(0, len(members), BATCH):
             chunk = members[start:start + BATCH]
-            values = dict(key) | {"version": _APPLICATION.c.version + 1}
-            linked = {a.id: registrations[a.id] for a in chunk if a.id in registrations}
-            if linked:
-                values["registration_id"] = case(linked, value=_APPLICATION.c.id,
-                                                 else_=_APPLICATION.c.registration_id)
-            loaded_at = [(a.id, a.version) for a in chunk]
-            statement = update(_APPLICATION).where(tuple_(_APPLICATION.c.id, _APPLICATION.c.version).in_(loaded_at))
-            if session.execute(statement.values(values)).rowcount != len(chunk):
+            values = dict(key[0]) | {"version": _APPLICATION.c.version + 1}
+            parameters = {"loaded_at": [(a.id, a.version) for a in chunk]}
+            linked = [registrations[a.id] for a in chunk if a.id in registrations]
+            if key[1]:  # the registration just created for the application's physician
+                values["registration_id"] = _NEW_REGISTRATION
+                parameters["new_registrations"] = linked
+            statement = update(_APPLICATION).where(
+                tuple_(_APPLICATION.c.id, _APPLICATION.c.version).in_(bindparam("loaded_at", expanding=True)))
+            if session.execute(statement.values(values), parameters).rowcount != len(chunk):
                 raise StaleRows()
 
 

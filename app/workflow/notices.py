@@ -11,7 +11,7 @@ from app.domain.regions import in_jurisdiction
 from app.extensions import db
 from app.labels import ENUM_LABELS
 from app.models import Application, Message, Physician, RegistryUser
-from app.notify.outbox import message_row
+from app.notify.outbox import message_row, message_rows
 from app.notify.templates import TEMPLATES
 from app.workflow.cache import cached
 
@@ -56,18 +56,24 @@ def physician_contact(physician: Physician) -> tuple[str, str] | None:
     return None
 
 
-def status_notice(application: Application, status: str, reason: str | None = None) -> dict | None:
-    """Return the outbox row telling the physician the application is now in ``status`` (None: no contact)."""
-    contact = physician_contact(application.physician)
-    if contact is None:
-        return None
-    return message_row(
-        contact[0], contact[1], "application_status",
-        number=application.number,
-        kind=_label(ApplicationType, application.type),
-        status=_label(ApplicationStatus, status),
-        reason=_Reason(reason),
-    )
+def status_notices(changed: list[tuple[Application, str]], reason: str | None = None) -> list[dict]:
+    """Return the outbox rows telling each physician their application is now in the given status.
+
+    Applications of one type and status share their texts, translated once.
+    """
+    groups: dict[tuple[str, str], list[tuple[Application, tuple[str, str]]]] = {}
+    for application, status in changed:
+        contact = physician_contact(application.physician)
+        if contact is not None:
+            groups.setdefault((application.type, status), []).append((application, contact))
+    rows: list[dict] = []
+    for (kind, status), members in groups.items():
+        rows += message_rows(
+            [contact for _application, contact in members], "application_status",
+            [{"number": application.number} for application, _contact in members],
+            kind=_label(ApplicationType, kind), status=_label(ApplicationStatus, status), reason=_Reason(reason),
+        )
+    return rows
 
 
 def holder_notices(session: Session, application: Application, status: str) -> list[dict]:
@@ -94,9 +100,7 @@ def holder_notices(session: Session, application: Application, status: str) -> l
 
 def notify_status(application: Application, reason: str | None = None) -> None:
     """Tell the physician where the application stands now."""
-    row = status_notice(application, application.status, reason)
-    if row is not None:
-        db.session.add(Message(**row))
+    db.session.add_all(Message(**row) for row in status_notices([(application, application.status)], reason))
 
 
 def notify_holder(session: Session, application: Application) -> None:

@@ -135,3 +135,15 @@ def test_two_bulk_approvals_at_once_never_share_a_number(app, database_uri):
             Application, Application.registration_id == PracticeRegistration.id).where(Application.id.in_(ids))).all()
         serials = sorted(int(n[9:]) for n in numbers)
         assert serials == list(range(serials[0], serials[0] + 40))
+
+
+def test_status_notice_subject_names_the_application(app):
+    """The subject takes its parameters too (it used to read "您的申请%(number)s：%(status)s")."""
+    with app.app_context():
+        ids = prepare(2)
+        act_many(reviewer(), ids[:1], "approve", today=TODAY)
+        act(reviewer(), ids[1], "approve", today=TODAY)
+        for application_id in ids:
+            number = db.session.get(Application, application_id).number
+            message = db.session.scalars(select(Message).where(Message.body.contains(number))).one()
+            assert "%(" not in message.subject and number in message.subject and "准予注册" in message.subject
