@@ -98,12 +98,17 @@ class WorkdayCalendar:
 
     def _running_count(self, year: int) -> list[int]:
         if year not in self._running:
-            counts, total = [], 0
-            for day in _days(datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)):
-                total += self.is_working_day(day)
-                counts.append(total)
-            self._running[year] = counts
+            # a library year the commission entered nothing for is the same in every calendar: shared
+            shared = self is not LIBRARY_ONLY and year in _LIBRARY_YEARS and not any(d.year == year for d in self.days)
+            self._running[year] = LIBRARY_ONLY._running_count(year) if shared else self._count_year(year)
         return self._running[year]
+
+    def _count_year(self, year: int) -> list[int]:
+        counts, total = [], 0
+        for day in _days(datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)):
+            total += self.is_working_day(day)
+            counts.append(total)
+        return counts
 
 
 LIBRARY_ONLY = WorkdayCalendar()
