@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -147,3 +147,20 @@ def test_status_notice_subject_names_the_application(app):
             number = db.session.get(Application, application_id).number
             message = db.session.scalars(select(Message).where(Message.body.contains(number))).one()
             assert "%(" not in message.subject and number in message.subject and "准予注册" in message.subject
+
+
+def test_queue_order_follows_the_deadline_the_page_shows(app):
+    """Once accepted, the decision deadline counts (its old acceptance deadline no longer does)."""
+    import datetime as dt
+
+    from app.views.applications import queue_order
+
+    with app.app_context():
+        accepted, pending = prepare(2)
+        db.session.execute(update(Application).where(Application.id == accepted).values(
+            status="accepted", accept_due=dt.date(2026, 12, 1), decide_due=dt.date(2027, 1, 11)))
+        db.session.execute(update(Application).where(Application.id == pending).values(
+            accept_due=dt.date(2026, 12, 15)))
+        order = db.session.scalars(select(Application.id).where(Application.id.in_([accepted, pending]))
+                                   .order_by(*queue_order())).all()
+        assert order == [pending, accepted]
