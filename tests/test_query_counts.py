@@ -305,3 +305,86 @@ def test_window_pages_issue_a_constant_number_of_statements(app, client):
     body = client.get("/institution/window/?year=2025").get_data(as_text=True)
     waiting = body.split('id="waiting-no_application"')[1]
     assert re.search(r'class="count"[^>]*>122<', waiting)  # the 2 of the demo and the 120 new ones
+
+
+# --- the application queues, the physician's applications and an application's page ------------
+
+QUEUES = [
+    ("inst_admin", "/institution/applications/?status=pending_acceptance"),
+    ("reviewer_11", "/commission/applications/"),
+    ("reviewer", "/commission/applications/"),
+]
+QUEUE_ROW = re.compile(r'href="/(?:institution|commission|me)/applications/\d+"')
+
+
+def add_applications(app, count: int) -> list[int]:
+    """Add ``count`` first registrations in 待受理 at 北京朝阳示范医院 (each with its three events)."""
+    from bench.bulk_approval import prepare
+
+    with app.app_context():
+        return prepare(count)
+
+
+def add_own_applications(app, count: int) -> None:
+    """Add ``count`` withdrawn applications, each with two events, to the demo physician 张明."""
+    from app.models import Application, ApplicationEvent, RegistryUser
+
+    with app.app_context():
+        user = db.session.scalar(select(RegistryUser).where(RegistryUser.username == "physician"))
+        physician = db.session.scalar(select(Physician).where(Physician.user_id == user.id))
+        first = (db.session.scalar(select(Application.id).order_by(Application.id.desc()).limit(1)) or 0) + 1
+        db.session.execute(insert(Application), [{
+            "id": first + n, "number": f"W{first + n:012d}", "type": "first", "status": "withdrawn",
+            "physician_id": physician.id, "institution_id": physician.institution_id,
+            "region_code": physician.region_code, "data": {},
+        } for n in range(count)])
+        db.session.execute(insert(ApplicationEvent), [
+            {"application_id": first + n, "action": action, "from_status": source, "to_status": target}
+            for n in range(count)
+            for action, source, target in (("create", None, "draft"), ("withdraw", "draft", "withdrawn"))
+        ])
+        db.session.commit()
+
+
+def page_statements(app, client, url: str) -> tuple[int, int]:
+    """Return the number of statements of a (warm) GET of ``url`` and the application rows it shows."""
+    statements = statements_for(app, client, url)
+    return len(statements), len(QUEUE_ROW.findall(client.get(url).get_data(as_text=True)))
+
+
+@pytest.mark.parametrize(("username", "url"), QUEUES)
+def test_queue_statement_count_does_not_depend_on_rows(app, as_user, username, url):
+    client = as_user(username)
+    add_applications(app, 5)
+    few, shown_few = page_statements(app, client, url)
+    add_applications(app, 45)
+    many, shown_many = page_statements(app, client, url)
+    assert shown_many > shown_few >= 5  # the page really shows more rows now
+    assert many == few <= 8, (few, many)
+
+
+def test_my_applications_statement_count_does_not_depend_on_rows(app, as_user):
+    client = as_user("physician")
+    add_own_applications(app, 5)
+    few, shown_few = page_statements(app, client, "/me/applications/")
+    add_own_applications(app, 45)
+    many, shown_many = page_statements(app, client, "/me/applications/")
+    assert shown_many > shown_few >= 5
+    assert many == few <= 12, (few, many)
+
+
+def test_application_page_statement_count_does_not_depend_on_events(app, as_user):
+    from app.models import ApplicationEvent
+
+    client = as_user("reviewer_11")
+    application_id = add_applications(app, 1)[0]
+    url = f"/commission/applications/{application_id}"
+    few = len(statements_for(app, client, url))
+    with app.app_context():
+        db.session.execute(insert(ApplicationEvent), [
+            {"application_id": application_id, "action": "confirm", "from_status": "submitted",
+             "to_status": "pending_acceptance", "actor_id": None, "actor_role": "InstitutionAdmin"}
+        ] * 47)
+        db.session.commit()
+    many = len(statements_for(app, client, url))
+    assert many == few <= 12, (few, many)

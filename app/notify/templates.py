@@ -50,6 +50,17 @@ MESSAGE_LOCALE = "zh"
 
 def render(template: str, **params) -> tuple[str, str]:
     """Return the (subject, body) of a template in the message language."""
+    return render_many(template, [params])[0]
+
+
+def render_many(template: str, rows: list[dict], **shared) -> list[tuple[str, str]]:
+    """Return the (subject, body) of a template for each parameter set in ``rows``.
+
+    The texts and the ``shared`` parameters (labels, say) are translated once for all rows; both
+    the subject and the body take the parameters.
+    """
     subject, body = TEMPLATES[template]
     with force_locale(MESSAGE_LOCALE):
-        return str(subject), str(body) % params
+        subject, body = str(subject), str(body)
+        common = {name: str(value) for name, value in shared.items()}
+        return [(subject % (common | row), body % (common | row)) for row in rows]

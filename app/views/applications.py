@@ -14,7 +14,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain.enums import ApplicationStatus as S
@@ -42,6 +42,16 @@ ROLE_LABELS = {
     "InstitutionAdmin": _l("Institution"),
     "CommissionReviewer": _l("Health commission"),
 }
+
+
+def queue_order() -> tuple:
+    """Order a queue by the running deadline the page shows (fewest working days left first), then by age.
+
+    Working days left grow with the due date, so the database sorts and pages; nothing is computed
+    per row in Python beyond the 25 rows shown.
+    """
+    due = case((Application.status == S.ACCEPTED, Application.decide_due), else_=Application.accept_due)
+    return due.is_(None), due, Application.submitted_at, Application.id
 
 
 def current_actor() -> Actor:
@@ -99,11 +109,10 @@ class ApplicationQueueView(BaseView):
         statement = self._query(statuses)
         total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
         page = _int_arg("page", 1)
-        due = func.coalesce(Application.accept_due, Application.decide_due)
         rows = db.session.scalars(
             statement.options(joinedload(Application.physician), joinedload(Application.institution),
                               selectinload(Application.events))
-            .order_by(due.is_(None), due, Application.submitted_at, Application.id)
+            .order_by(*queue_order())
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         ).all()
         today = today_in_beijing()

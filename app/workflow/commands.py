@@ -14,27 +14,26 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.commands import unit_of_work
 from app.domain.enums import ApplicationStatus as S
 from app.domain.enums import ApplicationType
-from app.domain.errors import RuleViolation
 from app.models import Application, ApplicationEvent, Institution, Physician
 from app.models._base import utcnow
 from app.security.scope import Scope, scoped
-from app.workflow import rules
-from app.workflow.cache import cached, call_cache
-from app.workflow.calendar import load_calendar, next_application_no
+from app.workflow import bulk, rules
+from app.workflow.cache import call_cache
+from app.workflow.calendar import next_application_no
+from app.workflow.changes import column_changes, event_row, steps_of
 from app.workflow.effects import apply_approval
 from app.workflow.errors import WorkflowError
 from app.workflow.notices import notify_holder, notify_status
 from app.workflow.transitions import Transition, TransitionRefused, transition_for
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-ACCEPT_WORKING_DAYS = 5
-DECIDE_WORKING_DAYS = 20
 EDITABLE = (S.DRAFT, S.RETURNED, S.CORRECTION)
 
 
@@ -181,27 +180,66 @@ class BulkResult:
 
 def act_many(actor: Actor, application_ids: Iterable[int], action: str, reason: str | None = None,
              today: dt.date | None = None) -> BulkResult:
-    """Take ``action`` on several applications in one transaction; a refused row changes nothing."""
+    """Take ``action`` on several applications in one transaction; a refused row changes nothing.
+
+    Every guard is checked in Python first; the rows that pass are written set-based
+    (``app.workflow.bulk``: one statement per kind of write, whatever their number). Rows the bulk
+    writer does not handle, and all of them when its write fails, go one by one, each in a
+    savepoint of its own.
+    """
     today = today or today_in_beijing()
-    result = BulkResult()
     ids = list(dict.fromkeys(int(i) for i in application_ids))
+    done: dict[int, str] = {}
+    refused: dict[int, tuple[str, str]] = {}
     with unit_of_work() as session, call_cache(session):
         _begin_outer_transaction(session)
         loaded = _load_all(session, actor, ids)
+        plans, one_by_one = [], []
         for application_id in ids:
+            application = loaded.get(application_id)
+            if application is None:
+                refused[application_id] = ("", WorkflowError("application_not_found").message)
+            elif not bulk.handles(action, application):
+                one_by_one.append(application_id)
+            else:
+                try:
+                    plans.append(bulk.Plan(application, plan_steps(application, action, actor, reason)))
+                except WorkflowError as error:
+                    refused[application_id] = (application.number, error.message)
+        if plans:
+            try:
+                with session.begin_nested():
+                    bulk.write(session, actor, plans, reason, today)
+                done.update((plan.application.id, plan.application.number) for plan in plans)
+            except (IntegrityError, bulk.StaleRows):  # e.g. a unique index: find the row, one by one
+                one_by_one.extend(plan.application.id for plan in plans)
+            bulk.forget(session, plans)
+        for application_id in sorted(one_by_one, key=ids.index):
             savepoint = session.begin_nested()
             try:
-                application = loaded.get(application_id)
-                if application is None:
-                    raise WorkflowError("application_not_found")
+                application = loaded[application_id]
                 _transition(session, actor, application, action, reason, today)
                 savepoint.commit()
-                result.done.append(application.number)
+                done[application_id] = application.number
             except WorkflowError as error:
                 savepoint.rollback()
-                number = session.scalar(select(Application.number).where(Application.id == application_id))
-                result.refused[number or str(application_id)] = error.message
+                refused[application_id] = ("", error.message)
+        numbers = _numbers(session, [i for i, (number, _m) in refused.items() if not number])
+    result = BulkResult()
+    for application_id in ids:
+        if application_id in done:
+            result.done.append(done[application_id])
+        else:
+            number, message = refused[application_id]
+            result.refused[number or numbers.get(application_id, str(application_id))] = message
     return result
+
+
+def _numbers(session: Session, ids: list[int]) -> dict[int, str]:
+    """Return the numbers of the applications ``ids`` in one statement."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(Application.id, Application.number).where(Application.id.in_(ids))).all())
 
 
 def _begin_outer_transaction(session: Session) -> None:
@@ -216,8 +254,8 @@ def _begin_outer_transaction(session: Session) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def _transition(session: Session, actor: Actor, application: Application, action: str,
-                reason: str | None, today: dt.date) -> None:
+def plan_steps(application: Application, action: str, actor: Actor, reason: str | None) -> tuple[Transition, ...]:
+    """Return the transitions ``action`` records on ``application`` (guards of the table checked), or refuse."""
     try:
         transition = transition_for(action, application.status, actor.roles, reason)
     except TransitionRefused as refused:
@@ -227,18 +265,21 @@ def _transition(session: Session, actor: Actor, application: Application, action
 
             params["status"] = ENUM_LABELS[S].get(application.status, application.status)
         raise WorkflowError(refused.code, **params) from None
+    return steps_of(transition, application.status)
+
+
+def _transition(session: Session, actor: Actor, application: Application, action: str,
+                reason: str | None, today: dt.date) -> None:
+    steps = plan_steps(application, action, actor, reason)
     if action == "submit" or action.startswith("resubmit"):
         physician = _physician(session, actor)
         checked, _registration = _checked_data(
             session, physician, application.type, dict(application.data), today, exclude_id=application.id
         )
         application.data = checked
-    source = S(application.status)
-    implied = transition.implied_action(source)
     with session.no_autoflush:  # the changes, events and notices go out in one flush
-        if implied:  # e.g. approving straight from 待受理 records 受理 first
-            _apply(session, application, _implied_transition(implied), actor, None, today)
-        _apply(session, application, transition, actor, reason, today)
+        for step in steps:  # e.g. approving straight from 待受理 records 受理 first
+            _apply(session, application, step, actor, reason if step is steps[-1] else None, today)
         notify_status(application, reason)
         notify_holder(session, application)
     try:
@@ -247,53 +288,17 @@ def _transition(session: Session, actor: Actor, application: Application, action
         raise WorkflowError("already_handled", status="") from None
 
 
-def _implied_transition(action: str) -> Transition:
-    from app.workflow.transitions import BY_ACTION
-
-    return BY_ACTION[action]
-
-
-def _due(session: Session, start: dt.date, working_days: int) -> dt.date | None:
-    """Return the deadline, or None when the calendar of its year is not entered (shown as such)."""
-
-    def compute() -> dt.date | None:
-        calendar = load_calendar(session, start, start + dt.timedelta(days=120))
-        try:
-            return calendar.add_working_days(start, working_days)
-        except RuleViolation:
-            return None
-
-    return cached(session, ("due", start, working_days), compute)
-
-
 def _apply(session: Session, application: Application, transition: Transition, actor: Actor,
            reason: str | None, today: dt.date) -> None:
-    now = utcnow()
     source = application.status
-    application.status = transition.target
-    if transition.target == S.SUBMITTED:
-        application.submitted_at = now
-    elif transition.target == S.PENDING_ACCEPTANCE:
-        application.confirmed_at = application.confirmed_at if source == S.CORRECTION else now
-        application.accept_due = _due(session, today, ACCEPT_WORKING_DAYS)
-        if transition.action == "confirm":
-            application.institution_opinion = reason or application.institution_opinion
-    elif transition.target == S.ACCEPTED:
-        application.accepted_at = now
-        application.decide_due = _due(session, today, DECIDE_WORKING_DAYS)
-    elif transition.target in (S.APPROVED, S.REFUSED, S.NOT_ACCEPTED):
-        application.decided_at = now
-        application.decision_comment = reason
-        if transition.target == S.APPROVED:
-            apply_approval(session, application, today)
-    elif transition.target == S.RETURNED:
-        application.institution_opinion = reason
+    for name, value in column_changes(session, application, transition, reason, today, utcnow()).items():
+        setattr(application, name, value)
+    if transition.target == S.APPROVED:
+        apply_approval(session, application, today)
     _event(session, application, source, transition.target, transition.action, actor, reason)
 
 
 def _event(session: Session, application: Application, source: str | None, target: str, action: str,
            actor: Actor, comment: str | None = None) -> None:
-    session.add(ApplicationEvent(
-        application_id=application.id, from_status=source, to_status=target, action=action,
-        actor_id=actor.user_id, actor_role=actor.scope.role, comment=comment,
-    ))
+    session.add(ApplicationEvent(**event_row(
+        application.id, source, target, action, actor.user_id, actor.scope.role, comment)))

@@ -45,23 +45,44 @@ def _check_still_open(registration: PracticeRegistration, kind: str) -> None:
         raise WorkflowError("registration_not_active")
 
 
+def certificate_key(application: Application) -> tuple[str, str, str]:
+    """Return the (level, category, location) a first registration's certificate number is drawn for."""
+    data = application.data or {}
+    return data["level"], data["category"], data["location_code"]
+
+
+def first_registration(application: Application, institution: Institution, certificate_no: str,
+                       today: dt.date) -> dict:
+    """Return the columns of the registration an approved first registration creates."""
+    data = application.data or {}
+    return {
+        "physician_id": application.physician_id,
+        "qualification_id": data["qualification_id"],
+        "certificate_no": certificate_no,
+        "level": data["level"],
+        "category": data["category"],
+        "location_code": data["location_code"],
+        "institution_id": institution.id,
+        "region_code": institution.region_code,
+        "status": RegistrationStatus.ACTIVE,
+        "registered_on": today,
+    }
+
+
+def scope_ids(session: Session, codes: list[str]) -> list[int]:
+    """Return the ids of the practice scopes ``codes`` (the scope dictionary is read once per command)."""
+    return [scope.id for scope in _scopes(session, codes)]
+
+
 def apply_approval(session: Session, application: Application, today: dt.date) -> PracticeRegistration | None:
     """Create or update the registration an approved application asks for; return it."""
     data = application.data or {}
     kind = application.type
     if kind == ApplicationType.FIRST:
         institution = _institution(session, data["institution_id"])
+        number = next_practice_no(session, *certificate_key(application))
         registration = PracticeRegistration(
-            physician_id=application.physician_id,
-            qualification_id=data["qualification_id"],
-            certificate_no=next_practice_no(session, data["level"], data["category"], data["location_code"]),
-            level=data["level"],
-            category=data["category"],
-            location_code=data["location_code"],
-            institution_id=institution.id,
-            region_code=institution.region_code,
-            status=RegistrationStatus.ACTIVE,
-            registered_on=today,
+            **first_registration(application, institution, number, today),
             scopes=_scopes(session, data["scope_codes"]),
         )
         session.add(registration)

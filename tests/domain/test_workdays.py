@@ -81,3 +81,19 @@ def test_entries_without_a_declared_year_do_not_complete_it():
 def test_library_knows():
     assert library_knows(2026)
     assert not library_knows(2099)
+
+
+def test_long_spans_count_the_same_as_day_by_day():
+    """Spans of years (an application that waited long) use per-year running counts: same answers."""
+    import datetime as _dt
+
+    from app.domain.workdays import WorkdayCalendar
+
+    calendar = WorkdayCalendar.of({_dt.date(2024, 3, 4): False}, [])
+    for a, b in [(_dt.date(2019, 5, 3), _dt.date(2025, 10, 8)), (_dt.date(2024, 1, 1), _dt.date(2024, 12, 31)),
+                 (_dt.date(2023, 12, 31), _dt.date(2024, 3, 4)), (_dt.date(2020, 2, 29), _dt.date(2021, 3, 1))]:
+        span = (b - a).days
+        forward = sum(calendar.is_working_day(a + _dt.timedelta(days=n)) for n in range(1, span + 1))  # (a, b]
+        backward = sum(calendar.is_working_day(a + _dt.timedelta(days=n)) for n in range(span))  # [a, b)
+        assert calendar.working_days_between(a, b) == forward
+        assert calendar.working_days_between(b, a) == -backward
