@@ -115,11 +115,15 @@ def upload_dir(kind: str = "photos") -> Path:
     return folder
 
 
-def photo_path(key: str | None) -> Path | None:
-    """Return the file of a stored photo key, or None for anything that is not a key of ours."""
+def photo_path(key: str | None, root: Path | None = None) -> Path | None:
+    """Return the file of a stored photo key, or None for anything that is not a key of ours.
+
+    ``root`` is the upload folder (``UPLOAD_DIR``); without it, the application's.
+    """
     if not key or not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         return None
-    return upload_dir() / key[:2] / key
+    folder = upload_dir() if root is None else Path(root) / "photos"
+    return folder / key[:2] / key
 
 
 def write_upload(target: Path, body: bytes) -> None:
@@ -140,12 +144,17 @@ def new_key(suffix: str) -> str:
     return f"{secrets.token_hex(16)}.{suffix}"
 
 
-def store_photo(upload: bytes | IO[bytes] | None) -> str:
-    """Check, re-encode and store an uploaded photo; return its key (raises DocumentError)."""
-    limits = PhotoLimits.from_config(current_app.config)
+def store_photo(upload: bytes | IO[bytes] | None, root: Path | None = None,
+                limits: PhotoLimits | None = None) -> str:
+    """Check, re-encode and store an uploaded photo; return its key (raises DocumentError).
+
+    Without ``root`` and ``limits``, the application's upload folder and configured limits
+    (``bench/generate.py`` passes both: it runs without an application).
+    """
+    limits = limits or PhotoLimits.from_config(current_app.config)
     jpeg = normalise_photo(read_limited(upload, limits.max_bytes), limits)
     key = new_key("jpg")
-    write_upload(photo_path(key), jpeg)
+    write_upload(photo_path(key, root), jpeg)
     return key
 
 
