@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
@@ -137,6 +138,13 @@ class Config:
     PHOTO_MIN_WIDTH = _int("PHOTO_MIN_WIDTH", 295)  # a 1-inch ID photo (25 × 35 mm) at 300 dpi
     PHOTO_MIN_HEIGHT = _int("PHOTO_MIN_HEIGHT", 413)
     PHOTO_STORED_MAX_SIDE = _int("PHOTO_STORED_MAX_SIDE", 1200)
+    # Training certificates (2-year rule): a legible picture (JPEG/PNG) or a real PDF.
+    CERTIFICATE_MAX_BYTES = _int("CERTIFICATE_MAX_BYTES", 5 * 1024 * 1024)
+    CERTIFICATE_MAX_PIXELS = _int("CERTIFICATE_MAX_PIXELS", 40_000_000)
+    CERTIFICATE_MIN_WIDTH = _int("CERTIFICATE_MIN_WIDTH", 600)
+    CERTIFICATE_MIN_HEIGHT = _int("CERTIFICATE_MIN_HEIGHT", 400)
+    CERTIFICATE_STORED_MAX_SIDE = _int("CERTIFICATE_STORED_MAX_SIDE", 2400)
+    CERTIFICATE_MAX_PAGES = _int("CERTIFICATE_MAX_PAGES", 10)
     # The address printed in the form's QR code (e.g. https://zhuce.example.cn); empty: this request's host.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
@@ -170,3 +178,5 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing in tests only
+    # Uploads of the test databases (the demo's photos too) stay out of the instance folder.
+    UPLOAD_DIR = os.environ.get("TEST_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "registry-test-uploads"))

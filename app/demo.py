@@ -258,9 +258,13 @@ def _actor(username: str):
 def _file(login: str, qualification: Qualification, inst: Institution, state: str, on: dt.date,
           institution_admin: str, reviewer: str, extra: dict | None = None):
     """File a first registration through the workflow and take it to ``state``; return it."""
+    from app.documents.photos import store_photo
+    from app.documents.samples import sample_photo_png
     from app.workflow.commands import act, create_application
 
     data = {
+        # a draft has just been started; everything filed further carries its ID photo (required to submit)
+        **({} if state == "draft" else {"photo": store_photo(sample_photo_png(qualification.id))}),
         "qualification_id": qualification.id,
         "location_code": inst.region_code[:2] + "0000" if qualification.level == PracticeLevel.PHYSICIAN else inst.region_code,
         "institution_id": inst.id,
@@ -277,11 +281,15 @@ def _file(login: str, qualification: Qualification, inst: Institution, state: st
 
 
 def _training_proof(cohort: int) -> dict:
-    return {
+    """The 2-year rule's proof, with an uploaded certificate stored like a physician's upload."""
+    from app.documents.certificates import store_certificate
+    from app.documents.samples import sample_certificate_png
+
+    return {"training": {
         "institution": "北京协和医院（住院医师规范化培训基地）",
         "started_on": f"{cohort + 1}-03-01", "ended_on": f"{cohort + 1}-08-31",
-        "assessed_on": f"{cohort + 1}-09-15", "certificate": "demo/training-certificate.pdf",
-    }
+        "assessed_on": f"{cohort + 1}-09-15", "certificate": store_certificate(sample_certificate_png()),
+    }}
 
 
 def _register(login, physician, qualification, inst, cohort, institution_admin, reviewer) -> None:

@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
 import sys
 import time
@@ -36,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Connection, MetaData, bindparam, create_engine, func, select, text  # noqa: E402
 
+from app.documents.photos import PhotoLimits, store_photo  # noqa: E402
+from app.documents.samples import sample_photo_png  # noqa: E402
 from app.domain.certificates import compose_practice_no, practice_no_prefix  # noqa: E402
 from app.domain.identity import id_check_digit  # noqa: E402
 from bench.chains import ChainPicker  # noqa: E402
@@ -190,8 +193,10 @@ EVENT_COLUMNS = ("id", "application_id", "from_status", "to_status", "action", "
 class Generator:
     """Build the rows of one batch of physicians and everything that hangs off them."""
 
-    def __init__(self, rng: random.Random, counties, institutions, scopes, ids, taken, serials, postgres) -> None:
+    def __init__(self, rng: random.Random, counties, institutions, scopes, ids, taken, serials, postgres,
+                 photo: str | None = None) -> None:
         self.rng = rng
+        self.photo = photo  # the ID photo every filed first registration carries (one shared sample file)
         self.counties = counties
         self.civil = [inst for inst in institutions if not inst[7]]  # military hospitals are out of scope
         self.by_province: dict[str, list[tuple]] = defaultdict(list)
@@ -272,8 +277,9 @@ class Generator:
             if activated is None:  # only an activated account can file
                 continue
             first_status = "approved" if registration else rng.choice(OPEN_OR_CLOSED[:6] + OPEN_OR_CLOSED[-3:])
+            filed = asked if first_status == "draft" or not self.photo else {"photo": self.photo, **asked}
             self._application(out, pid, "first", first_status, registration and registration[0], inst_id, county,
-                              cohort, asked)
+                              cohort, filed)
             if registration is None:
                 continue
             rid, reg_status = registration
@@ -359,8 +365,18 @@ def _fix_sequences(conn: Connection) -> None:
         ))
 
 
-def generate(url: str, physicians: int, seed: int = 2026, quiet: bool = False) -> dict[str, int]:
-    """Insert ``physicians`` physicians (and related rows) into the database at ``url``."""
+def sample_photo(upload_dir: str | Path) -> str:
+    """Store one real sample ID photo under ``upload_dir`` (as the app stores uploads); return its key."""
+    return store_photo(sample_photo_png(), root=Path(upload_dir), limits=PhotoLimits())
+
+
+def generate(url: str, physicians: int, seed: int = 2026, quiet: bool = False,
+             upload_dir: str | Path | None = None) -> dict[str, int]:
+    """Insert ``physicians`` physicians (and related rows) into the database at ``url``.
+
+    With ``upload_dir`` (the app's UPLOAD_DIR), every filed first registration carries a real photo.
+    """
+    photo = sample_photo(upload_dir) if upload_dir else None
     engine = create_engine(url)
     metadata = MetaData()
     rng = random.Random(seed)
@@ -380,7 +396,7 @@ def generate(url: str, physicians: int, seed: int = 2026, quiet: bool = False) -
         institutions = make_institutions(rng, counties, count, ids["institution"])
         sink.write("institution", INSTITUTION_COLUMNS, institutions)
         generator = Generator(rng, counties, institutions, scopes, ids, _taken_id_numbers(conn),
-                              load_serials(conn), sink.postgres)
+                              load_serials(conn), sink.postgres, photo)
         done = 0
         while done < physicians:
             size = min(BATCH, physicians - done)
@@ -417,8 +433,10 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--database-url", required=True, help="SQLAlchemy URL of a migrated, initialised database")
     parser.add_argument("--physicians", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
+    parser.add_argument("--upload-dir", default=os.environ.get("UPLOAD_DIR", "instance/uploads"),
+                        help="the app's UPLOAD_DIR: one sample ID photo is stored there for the filed first registrations")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    generate(args.database_url, args.physicians, args.seed)
+    generate(args.database_url, args.physicians, args.seed, upload_dir=args.upload_dir)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """bench/generate.py writes data that holds every invariant of the registry (SPEC §3)."""
 
+import json
+
+from PIL import Image
 from sqlalchemy import create_engine, text
 
 from app.workflow.invariants import check_invariants
 from bench.generate import generate
 
 
-def test_generated_data_holds_every_invariant(database_uri):
-    counts = generate(database_uri, 2_000, seed=7, quiet=True)
+def test_generated_data_holds_every_invariant(database_uri, tmp_path):
+    counts = generate(database_uri, 2_000, seed=7, quiet=True, upload_dir=tmp_path)
     assert counts["physician"] > 2_000 and counts["application_event"] > 5 * 2_000
     engine = create_engine(database_uri)
     with engine.connect() as conn:
@@ -27,4 +30,12 @@ def test_generated_data_holds_every_invariant(database_uri):
         assert scalar("SELECT count(*) FROM certificate_serial c WHERE c.last < (SELECT max(CAST(substr("
                       "certificate_no, 10, 6) AS INTEGER)) FROM practice_registration r WHERE "
                       "substr(r.certificate_no, 1, 9) = c.prefix)") == 0
+        # every filed first registration carries a real, stored ID photo (required to submit)
+        rows = conn.execute(text("SELECT status, data FROM application WHERE type = 'first'")).all()
+        photos = {(json.loads(data) if isinstance(data, str) else data).get("photo") for status, data in rows
+                  if status != "draft"}
+        assert None not in photos  # the demo's applications have theirs, the generated ones share one sample
+        (key,) = [k for k in photos if (tmp_path / "photos" / k[:2] / k).is_file()]
+        with Image.open(tmp_path / "photos" / key[:2] / key) as photo:
+            assert photo.format == "JPEG" and photo.size[0] >= 295
     engine.dispose()

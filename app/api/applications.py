@@ -1,6 +1,7 @@
 """业务申请 JSON API for the mobile client and the staff: the same commands as the pages.
 
-Physicians file, fill in step by step, submit and withdraw; institutions and commissions act on
+Physicians file, fill in step by step, upload the photo and the training certificate (multipart),
+submit and withdraw; institutions and commissions act on
 the applications in their scope, one at a time or in bulk. Every refusal is the one error shape.
 """
 
@@ -33,6 +34,7 @@ from app.workflow.progress import (
     waiting_days,
 )
 from app.workflow.transitions import available_actions
+from app.workflow.uploads import CERTIFICATE, PHOTO, upload, without_uploads
 
 MAX_PAGE_SIZE = 100
 MAX_BULK = 500
@@ -132,6 +134,7 @@ class ApplicationWorkflowApi(RegistryApi):
     openapi_spec_tag = TAG
     class_permission_name = "ApplicationWorkflowApi"
     method_permission_name = {"list_": "read", "get": "read", "create": "write", "step": "write",
+                              "upload_photo": "write", "upload_certificate": "write",
                               "act_one": "write", "act_bulk": "write"}
     allow_browser_login = True
 
@@ -205,7 +208,7 @@ class ApplicationWorkflowApi(RegistryApi):
         kind, data = body.get("type"), body.get("data", {})
         if not isinstance(kind, str) or not isinstance(data, dict):
             raise BadBody(["type" if not isinstance(kind, str) else "data"])
-        application = create_application(_actor(), kind, data, submit=bool(body.get("submit", True)))
+        application = create_application(_actor(), kind, without_uploads(data), submit=bool(body.get("submit", True)))
         return self.response(201, **application_out(application, full=True))
 
     @expose("/<int:application_id>/steps/<step>", methods=["POST"])
@@ -216,7 +219,7 @@ class ApplicationWorkflowApi(RegistryApi):
         """Save one step of a draft: {"data": {...}}.
         ---
         post:
-          summary: Check and keep the answers of one step (location, institution, scopes, training, period, filing, reason)
+          summary: Check and keep the answers of one step (photo, location, institution, scopes, training, period, filing, reason); files go through the upload routes
           parameters:
           - {in: path, name: application_id, required: true, schema: {type: integer}}
           - {in: path, name: step, required: true, schema: {type: string}}
@@ -229,6 +232,68 @@ class ApplicationWorkflowApi(RegistryApi):
         if not isinstance(data, dict):
             raise BadBody(["data"])
         return self.response(200, **application_out(save_step(_actor(), application_id, step, data), full=True))
+
+    def _upload(self, application_id: int, field: str) -> Response:
+        chosen = request.files.get("file")
+        if chosen is None or not chosen.filename:
+            raise BadBody(["file"])
+        return self.response(200, **application_out(upload(_actor(), application_id, field, chosen.stream), full=True))
+
+    @expose("/<int:application_id>/photo", methods=["POST"])
+    @protect()
+    @safe
+    @_refusals
+    def upload_photo(self, application_id: int) -> Response:
+        """Upload the ID photo of a first-registration draft (multipart, field "file"); replaces the previous one.
+        ---
+        post:
+          summary: Upload the ID photo of a draft (JPEG or PNG; checked, re-encoded, metadata removed)
+          parameters:
+          - {in: path, name: application_id, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  required: [file]
+                  properties:
+                    file: {type: string, format: binary, description: JPEG or PNG photo}
+          responses:
+            200: {description: Stored; the application with data.photo set}
+            400: {description: Not a picture, too small, too many pixels, or no file (code and Chinese message)}
+            404: {description: Not found or outside the caller's scope}
+            413: {description: The file is too large}
+        """
+        return self._upload(application_id, PHOTO)
+
+    @expose("/<int:application_id>/training-certificate", methods=["POST"])
+    @protect()
+    @safe
+    @_refusals
+    def upload_certificate(self, application_id: int) -> Response:
+        """Upload the training certificate of a first-registration draft (multipart, field "file").
+        ---
+        post:
+          summary: Upload the training certificate of a draft (JPEG, PNG or PDF) for the 2-year rule
+          parameters:
+          - {in: path, name: application_id, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  required: [file]
+                  properties:
+                    file: {type: string, format: binary, description: JPEG, PNG or PDF certificate}
+          responses:
+            200: {description: Stored; the application with data.training.certificate set}
+            400: {description: Not a picture or a readable PDF, or no file (code and Chinese message)}
+            404: {description: Not found or outside the caller's scope}
+            413: {description: The file is too large}
+        """
+        return self._upload(application_id, CERTIFICATE)
 
     @expose("/<int:application_id>/actions/<action>", methods=["POST"])
     @protect()

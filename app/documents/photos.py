@@ -52,15 +52,18 @@ class PhotoLimits:
         )
 
 
-def _read_limited(upload: bytes | IO[bytes] | None, max_bytes: int) -> bytes:
-    """Return the upload's bytes, refusing it as soon as it exceeds ``max_bytes``."""
+def read_limited(upload: bytes | IO[bytes] | None, max_bytes: int, what: str = "photo") -> bytes:
+    """Return the upload's bytes, refusing it as soon as it exceeds ``max_bytes``.
+
+    ``what`` names the upload in the refusal codes (``photo_missing``, ``certificate_too_large``…).
+    """
     if upload is None:
-        raise DocumentError("photo_missing")
+        raise DocumentError(f"{what}_missing")
     raw = upload if isinstance(upload, bytes) else upload.read(max_bytes + 1)
     if not raw:
-        raise DocumentError("photo_missing")
+        raise DocumentError(f"{what}_missing")
     if len(raw) > max_bytes:
-        raise DocumentError("photo_too_large", max_mb=f"{max_bytes / MIB:g}")
+        raise DocumentError(f"{what}_too_large", max_mb=f"{max_bytes / MIB:g}")
     return raw
 
 
@@ -76,10 +79,13 @@ def _flatten(image: Image.Image) -> Image.Image:
     return clean
 
 
-def normalise_photo(raw: bytes, limits: PhotoLimits) -> bytes:
-    """Check an uploaded picture and return it re-encoded as a metadata-free JPEG."""
+def normalise_photo(raw: bytes, limits: PhotoLimits, what: str = "photo") -> bytes:
+    """Check an uploaded picture and return it re-encoded as a metadata-free JPEG.
+
+    ``what`` names the upload in the refusal codes (a photo, or the picture of a certificate).
+    """
     if len(raw) > limits.max_bytes:
-        raise DocumentError("photo_too_large", max_mb=f"{limits.max_bytes / MIB:g}")
+        raise DocumentError(f"{what}_too_large", max_mb=f"{limits.max_bytes / MIB:g}")
     try:
         with warnings.catch_warnings():
             # Pillow's own bomb guard warns first: treat that as a refusal, never as a warning.
@@ -87,14 +93,14 @@ def normalise_photo(raw: bytes, limits: PhotoLimits) -> bytes:
             with Image.open(io.BytesIO(raw), formats=("JPEG", "PNG")) as image:
                 width, height = image.size
                 if width * height > limits.max_pixels:
-                    raise DocumentError("photo_too_many_pixels", max_mp=f"{limits.max_pixels / 1e6:g}")
+                    raise DocumentError(f"{what}_too_many_pixels", max_mp=f"{limits.max_pixels / 1e6:g}")
                 image.load()
                 upright = ImageOps.exif_transpose(image)  # honour the camera's rotation, then drop it
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as error:
-        raise DocumentError("photo_not_image") from error
+        raise DocumentError(f"{what}_not_image") from error
     if upright.width < limits.min_width or upright.height < limits.min_height:
-        raise DocumentError("photo_too_small", width=limits.min_width, height=limits.min_height)
+        raise DocumentError(f"{what}_too_small", width=limits.min_width, height=limits.min_height)
     clean = _flatten(upright)
     clean.thumbnail((limits.stored_max_side, limits.stored_max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -102,36 +108,53 @@ def normalise_photo(raw: bytes, limits: PhotoLimits) -> bytes:
     return out.getvalue()
 
 
-def upload_dir() -> Path:
-    """Return the folder photos are stored in (created on first use, outside static)."""
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "photos"
+def upload_dir(kind: str = "photos") -> Path:
+    """Return the folder uploads of ``kind`` are stored in (created on first use, outside static)."""
+    folder = Path(current_app.config["UPLOAD_DIR"]) / kind
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def photo_path(key: str | None) -> Path | None:
-    """Return the file of a stored photo key, or None for anything that is not a key of ours."""
-    if not key or not KEY_PATTERN.fullmatch(key):
+def photo_path(key: str | None, root: Path | None = None) -> Path | None:
+    """Return the file of a stored photo key, or None for anything that is not a key of ours.
+
+    ``root`` is the upload folder (``UPLOAD_DIR``); without it, the application's.
+    """
+    if not key or not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         return None
-    return upload_dir() / key[:2] / key
+    folder = upload_dir() if root is None else Path(root) / "photos"
+    return folder / key[:2] / key
 
 
-def store_photo(upload: bytes | IO[bytes] | None) -> str:
-    """Check, re-encode and store an uploaded photo; return its key (raises DocumentError)."""
-    limits = PhotoLimits.from_config(current_app.config)
-    jpeg = normalise_photo(_read_limited(upload, limits.max_bytes), limits)
-    key = f"{secrets.token_hex(16)}.jpg"
-    target = photo_path(key)
+def write_upload(target: Path, body: bytes) -> None:
+    """Write ``body`` to ``target`` through a temporary file, so a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a reader never sees half a file.
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(jpeg)
+            file.write(body)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def new_key(suffix: str) -> str:
+    """Return a random file key (``<32 hex>.<suffix>``): nothing of the upload's name is kept."""
+    return f"{secrets.token_hex(16)}.{suffix}"
+
+
+def store_photo(upload: bytes | IO[bytes] | None, root: Path | None = None,
+                limits: PhotoLimits | None = None) -> str:
+    """Check, re-encode and store an uploaded photo; return its key (raises DocumentError).
+
+    Without ``root`` and ``limits``, the application's upload folder and configured limits
+    (``bench/generate.py`` passes both: it runs without an application).
+    """
+    limits = limits or PhotoLimits.from_config(current_app.config)
+    jpeg = normalise_photo(read_limited(upload, limits.max_bytes), limits)
+    key = new_key("jpg")
+    write_upload(photo_path(key, root), jpeg)
     return key
 
 
@@ -141,3 +164,16 @@ def read_photo(key: str | None) -> bytes | None:
     if path is None or not path.is_file():
         return None
     return path.read_bytes()
+
+
+def photo_exists(key: str | None) -> bool:
+    """Tell whether ``key`` names a photo that is stored here."""
+    path = photo_path(key)
+    return path is not None and path.is_file()
+
+
+def delete_photo(key: str | None) -> None:
+    """Remove a stored photo (a replaced one); anything that is not a key of ours is ignored."""
+    path = photo_path(key)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Downloads of an application's documents (photo, 申请审核表 PDF) and the public QR check page."""
+"""Downloads of an application's documents (photo, training certificate, 申请审核表 PDF) and the public QR check page."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
-from app.documents.service import application_form_pdf, application_photo, visible_application
+from app.documents.service import (
+    application_certificate,
+    application_form_pdf,
+    application_photo,
+    visible_application,
+)
 from app.documents.verification import verify_token
 from app.extensions import db
 from app.security.scope import current_scope
@@ -20,7 +25,7 @@ class ApplicationDocumentView(BaseView):
 
     route_base = "/applications"
     # One permission for both files; the row check (404 outside the reader's scope) is per request.
-    method_permission_name = {"form_pdf": "download", "photo": "download"}
+    method_permission_name = {"form_pdf": "download", "photo": "download", "training_certificate": "download"}
 
     def _application(self, pk: int):
         application = visible_application(db.session, pk, current_scope())
@@ -46,6 +51,20 @@ class ApplicationDocumentView(BaseView):
         if body is None:
             abort(404)
         return Response(body, mimetype="image/jpeg", headers=PRIVATE)
+
+    @expose("/<int:pk>/training-certificate")
+    @has_access
+    def training_certificate(self, pk: int):
+        """Send the uploaded training certificate of one application (as a download, never run inline)."""
+        application = self._application(pk)
+        found = application_certificate(application)
+        if found is None:
+            abort(404)
+        body, mimetype = found
+        filename = f"{application.number}-training.{'pdf' if mimetype == 'application/pdf' else 'jpg'}"
+        headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"',
+                   "Content-Security-Policy": "sandbox"}
+        return Response(body, mimetype=mimetype, headers=headers)
 
 
 class VerificationView(BaseView):

@@ -6,13 +6,15 @@ review page lists them with 「修改」 links, and nothing is submitted before 
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.commands import CommandError
+from app.documents.photos import MIB
 from app.domain.enums import (
     OPEN_APPLICATION_STATUSES,
     ApplicationType,
@@ -27,14 +29,15 @@ from app.labels import ENUM_LABELS
 from app.models import Application, Institution, Physician, Region
 from app.security.scope import current_scope, scoped
 from app.views.applications import ApplicationQueueView, current_actor
-from app.workflow import rules
+from app.workflow import rules, uploads
 from app.workflow.commands import EDITABLE, act, create_application, save_step
 from app.workflow.errors import WorkflowError
 from app.workflow.progress import requested_items
+from app.workflow.uploads import upload
 
 INSTITUTION_CHOICES = 50
 STEP_LABELS = {
-    "location": _l("Practice location"), "institution": _l("Institution"), "scopes": _l("Practice scopes"),
+    "photo": _l("ID photo"), "location": _l("Practice location"), "institution": _l("Institution"), "scopes": _l("Practice scopes"),
     "training": _l("Training and title"), "period": _l("Filing period"), "filing": _l("Filing to end"),
     "reason": _l("Reason for deregistration"), "review": _l("Check your answers"),
 }
@@ -134,8 +137,9 @@ class MyApplicationsView(ApplicationQueueView):
             else:
                 answers.update(self._form_answers(step))
                 try:
+                    self._upload(application, step)
                     save_step(current_actor(), application.id, step, answers)
-                except WorkflowError as refused:
+                except CommandError as refused:
                     error = refused.message
                 else:
                     if request.args.get("back") == "review" or step == steps[-2]:
@@ -146,6 +150,15 @@ class MyApplicationsView(ApplicationQueueView):
             step=step, number=steps.index(step) + 1, count=len(steps), steps=steps, step_labels=STEP_LABELS,
             kind_label=ENUM_LABELS[ApplicationType][application.type], **self._choices(application, step, answers),
         )
+
+    @staticmethod
+    def _upload(application: Application, step: str) -> None:
+        """Store the file chosen on the photo or training step (checked first; a refusal keeps the draft)."""
+        field = {"photo": uploads.PHOTO, "training": uploads.CERTIFICATE}.get(step)
+        chosen = request.files.get("file") if field else None
+        if chosen is not None and chosen.filename:
+            upload(current_actor(), application.id, field, chosen.stream)
+            db.session.expire(application)
 
     @staticmethod
     def _form_answers(step: str) -> dict:
@@ -163,7 +176,7 @@ class MyApplicationsView(ApplicationQueueView):
                 "residency_training": form.get("residency_training") == "yes",
                 "title": form.get("title", "").strip()[:32],
                 "training": {key: form.get(f"training_{key}", "").strip()[:128]
-                             for key in ("institution", "started_on", "ended_on", "assessed_on", "certificate")},
+                             for key in ("institution", "started_on", "ended_on", "assessed_on")},
             }
         if step == "filing":
             return {"filing_id": form.get("filing_id", "")}
@@ -174,6 +187,10 @@ class MyApplicationsView(ApplicationQueueView):
     def _choices(self, application: Application, step: str, answers: dict) -> dict:
         session = db.session
         physician = self._physician()
+        config = current_app.config
+        if step == "photo":
+            return {"photo_max_mb": f"{config['PHOTO_MAX_BYTES'] / MIB:g}", "photo_min_width": config["PHOTO_MIN_WIDTH"],
+                    "photo_min_height": config["PHOTO_MIN_HEIGHT"]}
         if step == "location":
             level = self._level(application, physician)
             provinces = session.scalars(select(Region).where(Region.level == RegionLevel.PROVINCE, Region.active.is_(True))
@@ -209,7 +226,7 @@ class MyApplicationsView(ApplicationQueueView):
 
             needs = qualification is not None and needs_training_proof(
                 qualification.issued_on or qualification.published_on, today_in_beijing())
-            return {"needs_training": needs}
+            return {"needs_training": needs, "certificate_max_mb": f"{config['CERTIFICATE_MAX_BYTES'] / MIB:g}"}
         if step == "filing":
             return {"filings": [f for f in application.registration.filings if f.status == FilingStatus.ACTIVE]}
         if step == "review":

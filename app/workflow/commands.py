@@ -152,7 +152,10 @@ def save_step(actor: Actor, application_id: int, step: str, data: dict, today: d
         physician = _physician(session, actor)
         if application.status not in EDITABLE or application.physician_id != physician.id:
             raise WorkflowError("not_editable")
-        merged = rules.check_step(session, physician, application, step, {**application.data, **data}, today)
+        from app.workflow.uploads import keep_uploads  # files are attached by their own command only
+
+        answers = keep_uploads(application.data, {**application.data, **data})
+        merged = rules.check_step(session, physician, application, step, answers, today)
         application.data = merged
         if merged.get("institution_id") and merged["institution_id"] != application.institution_id:
             application.institution_id = merged["institution_id"]

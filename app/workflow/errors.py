@@ -28,6 +28,11 @@ MESSAGES = {
     ),
     "qualification_required": _l("Choose the qualification to register with."),
     "qualification_not_yours": _l("This qualification is not recorded for your ID number."),
+    # uploads
+    "photo_required": _l(
+        "Upload a recent ID photo (JPEG or PNG, white background, no hat) in the photo step before submitting."
+    ),
+    "upload_not_allowed": _l("This application does not take this file."),
     # location, institution, scopes
     "location_required": _l("Choose the practice location."),
     "location_unknown": _l("The practice location is not a known administrative region."),

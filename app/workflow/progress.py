@@ -107,10 +107,10 @@ def requested_items(session: Session, application: Application) -> list[tuple[ob
     training = data.get("training") or {}
     if any(training.values()):
         items.append((_l("Training proof"), str(_l(
-            "%(institution)s, %(started)s to %(ended)s, assessment passed on %(assessed)s, certificate %(certificate)s",
+            "%(institution)s, %(started)s to %(ended)s, assessment passed on %(assessed)s, %(certificate)s",
             institution=training.get("institution") or "--", started=training.get("started_on") or "--",
             ended=training.get("ended_on") or "--", assessed=training.get("assessed_on") or "--",
-            certificate=training.get("certificate") or "--"))))
+            certificate=_l("certificate uploaded") if training.get("certificate") else _l("certificate not uploaded")))))
     if data.get("reason"):
         items.append((_l("Reason for deregistration"), data["reason"]))
     return items

@@ -13,6 +13,8 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.documents.certificates import certificate_exists
+from app.documents.photos import photo_exists
 from app.domain.eligibility import (
     TrainingProof,
     Window,
@@ -53,7 +55,7 @@ FILEABLE = frozenset({
 })
 # The wizard's steps per application type, in order; "review" is the last page of each.
 STEPS: dict[str, tuple[str, ...]] = {
-    ApplicationType.FIRST: ("location", "institution", "scopes", "training", "review"),
+    ApplicationType.FIRST: ("photo", "location", "institution", "scopes", "training", "review"),
     ApplicationType.CHANGE: ("location", "institution", "scopes", "review"),
     ApplicationType.FILING_ADD: ("institution", "scopes", "period", "review"),
     ApplicationType.FILING_END: ("filing", "review"),
@@ -182,6 +184,7 @@ def _windows(session: Session, province_code: str) -> list[Window]:
 
 def check_first(session: Session, physician: Physician, data: dict, today: dt.date) -> dict:
     """Check a first registration; return the normalised data to store."""
+    check_photo(data)
     qualification = _qualification(session, physician, data.get("qualification_id"))
     institution = _institution(session, data.get("institution_id"))
     location = _location(session, qualification.level, data.get("location_code"), institution)
@@ -259,6 +262,9 @@ def check_step(session: Session, physician: Physician, application: Application,
     kind = application.type
     if step not in STEPS.get(kind, ()):
         raise WorkflowError("unknown_action", action=step)
+    if step == "photo":
+        check_photo(data)
+        return data
     if step == "location":
         level, _category = level_and_category(session, physician, application)
         code = data.get("location_code")
@@ -301,17 +307,28 @@ def check_step(session: Session, physician: Physician, application: Application,
     return data
 
 
+def check_photo(data: dict) -> None:
+    """Refuse a first registration without an uploaded photo that is still stored."""
+    if not photo_exists(data.get("photo")):
+        raise WorkflowError("photo_required")
+
+
 def training_proof(data: dict) -> TrainingProof | None:
-    """Read the training proof of an application's data (None when none was given)."""
+    """Read the training proof of an application's data (None when none was given).
+
+    The certificate counts only as an uploaded file that is stored here: a typed number or a
+    file name is no proof.
+    """
     training = data.get("training") or {}
     if not any(training.values()):
         return None
+    certificate = training.get("certificate")
     return TrainingProof(
         institution=training.get("institution") or "",
         started_on=_date(training.get("started_on")),
         ended_on=_date(training.get("ended_on")),
         assessed_on=_date(training.get("assessed_on")),
-        certificate=training.get("certificate"),
+        certificate=certificate if certificate_exists(certificate) else None,
     )
 
 

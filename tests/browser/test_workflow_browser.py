@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.documents.samples import sample_certificate_png, sample_photo_png
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,11 @@ def test_wizard_on_a_phone(server, page):
     page.wait_for_load_state("networkidle")
     page.click("text=继续填写")
     page.wait_for_load_state("networkidle")
-    assert "第 1 步" in page.inner_text("body")
+    assert "第 1 步" in page.inner_text("body") and "证件照" in page.inner_text("h1")
+    page.set_input_files("#file", files=[{"name": "证件照.png", "mimeType": "image/png", "buffer": sample_photo_png()}])
+    page.click("button:has-text('保存并继续')")
+    page.wait_for_load_state("networkidle")
+    assert "第 2 步" in page.inner_text("body")
     page.select_option("#location_code", "110000")
     _shot(page, "phone-step-location")
     page.click("button:has-text('保存并继续')")
@@ -52,6 +57,7 @@ def test_wizard_on_a_phone(server, page):
     page.click("button:has-text('保存并继续')")
     body = page.inner_text("body")
     assert "确认申请信息" in body and "北京朝阳示范医院" in body and "内科专业" in body
+    assert page.evaluate("document.querySelector('img.review-photo').naturalWidth") > 0  # the preview is served
     _shot(page, "phone-review")
     page.click("button:has-text('提交申请')")
     page.wait_for_load_state("networkidle")
@@ -76,3 +82,51 @@ def test_bulk_approval_at_a_desk(server, desk_page):
     body = page.inner_text("body")
     assert "准予注册：已办理2件申请" in body, body[:2000]
     _shot(page, "desk-after-approval")
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)])
+def test_the_upload_steps_at_phone_and_desk_width(app, server, browser, width, height):
+    """The photo step and the training step (2-year rule: certificate upload), with their screenshots."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Qualification
+
+    with app.app_context():  # 黄磊 qualified long enough ago for the 2-year rule
+        qualification = db.session.scalar(select(Qualification).where(Qualification.name == "黄磊"))
+        qualification.published_on = qualification.issued_on = dt.date(2023, 9, 15)
+        db.session.commit()
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    _log_in(page, server, "huang_lei")
+    page.goto(f"{server}/me/applications/")
+    page.click("text=查看")
+    page.click("text=继续填写")
+    page.wait_for_load_state("networkidle")
+    base = page.url.rsplit("/", 1)[0]
+    page.set_input_files("#file", files=[{"name": "a.txt", "mimeType": "text/plain", "buffer": b"not a photo"}])
+    page.click("button:has-text('保存并继续')")
+    page.wait_for_load_state("networkidle")
+    assert "JPEG" in page.inner_text("#error-summary")
+    page.set_input_files("#file", files=[{"name": "证件照.png", "mimeType": "image/png", "buffer": sample_photo_png(2)}])
+    page.click("button:has-text('保存并继续')")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base}/photo")
+    assert page.evaluate("document.querySelector('.wizard-photo img').naturalWidth") > 0
+    _shot(page, f"{width}-step-photo")
+    page.goto(f"{base}/training")
+    page.check("input[name=residency_training][value='yes']")
+    page.fill("#training_institution", "北京协和医院")
+    for field, day in [("started_on", "2025-03-01"), ("ended_on", "2025-08-31"), ("assessed_on", "2025-09-15")]:
+        page.evaluate(f"document.getElementById('training_{field}').value = '{day}'")
+    page.set_input_files("#file", files=[{"name": "合格证.png", "mimeType": "image/png",
+                                          "buffer": sample_certificate_png()}])
+    _shot(page, f"{width}-step-training")
+    page.click("button:has-text('保存并继续')")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base}/training")
+    assert "已上传" in page.inner_text("form")
+    _shot(page, f"{width}-step-training-uploaded")
+    context.close()

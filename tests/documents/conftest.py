@@ -10,7 +10,9 @@ from flask import current_app
 from PIL import Image
 from sqlalchemy import select
 
+from app.documents.certificates import store_certificate
 from app.documents.photos import store_photo
+from app.documents.samples import sample_certificate_png
 from app.domain.enums import AccountStatus
 from app.extensions import db
 from app.models import Institution, Physician, RegistryUser
@@ -42,6 +44,7 @@ class Filed:
     number: str
     id_number: str
     photo_key: str
+    certificate_key: str
 
 
 def _add_user(username: str, role: str, **extra) -> None:
@@ -61,12 +64,16 @@ def filed(app) -> Filed:
         physician.status = AccountStatus.ACTIVE
         db.session.commit()
         key = store_photo(picture())
+        certificate = store_certificate(sample_certificate_png())
+        training = {"institution": "北京协和医院", "started_on": "2026-03-01", "ended_on": "2026-08-31",
+                    "assessed_on": "2026-09-15", "certificate": certificate}
         application = create_application(
-            actor("li_fang"), "first", first_registration_data(photo=key, title="住院医师"), today=TODAY
+            actor("li_fang"), "first", first_registration_data(photo=key, title="住院医师", training=training),
+            today=TODAY,
         )
         act(actor("inst_admin"), application.id, "confirm", "情况属实，同意申请", today=TODAY)
         shanghai = db.session.scalar(select(Institution).where(Institution.name == "上海徐汇示范医院"))
         _add_user("inst_admin_sh", INSTITUTION_ADMIN, institution_id=shanghai.id)
         _add_user("reviewer_31", COMMISSION_REVIEWER, jurisdiction_code="310000")
         assert db.session.scalar(select(RegistryUser).where(RegistryUser.username == "reviewer_31"))
-        return Filed(application.id, application.number, physician.id_number, key)
+        return Filed(application.id, application.number, physician.id_number, key, certificate)

@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from app.documents.photos import store_photo
+from app.documents.samples import sample_photo_png
 from app.domain.enums import AccountStatus
 from app.extensions import db
 from app.models import Institution, Physician, RegistryUser
@@ -44,6 +46,7 @@ def li_fang(ctx):
 def first_registration_data(**changes):
     """What 李芳 asks for in a first registration."""
     data = {
+        "photo": store_photo(sample_photo_png()),
         "qualification_id": db.session.scalar(
             select(Physician.id).where(Physician.name == "李芳")) and _qualification_id("李芳"),
         "location_code": "110000",

@@ -1,6 +1,10 @@
 """The application JSON API: the same journey and refusals as the pages, in the one error shape."""
 
+import io
+
 import pytest
+
+from app.documents.samples import sample_photo_png
 
 from ..conftest import PASSWORD
 
@@ -28,6 +32,10 @@ def test_journey_through_the_api(client):
     body = refused(client.post(f"{base}/steps/location", json={"data": {"location_code": "110105"}}, headers=physician),
                    400, "location_wrong_level")
     assert "省级" in body["message"]
+    refused(client.post(f"{base}/actions/submit", headers=physician), 400, "photo_required")
+    photo = client.post(f"{base}/photo", data={"file": (io.BytesIO(sample_photo_png()), "me.png")}, headers=physician,
+                        content_type="multipart/form-data")
+    assert photo.status_code == 200 and photo.get_json()["data"]["photo"], photo.get_json()
     for step, data in [("location", {"location_code": "110000"}), ("institution", {"institution_id": 1}),
                        ("scopes", {"scope_codes": ["CLN01"]}), ("training", {"residency_training": True})]:
         response = client.post(f"{base}/steps/{step}", json={"data": data}, headers=physician)

@@ -1,9 +1,11 @@
 """The application pages: the physician's wizard, the institution's and the commission's queues."""
 
+import io
 import re
 
 from sqlalchemy import select
 
+from app.documents.samples import sample_photo_png
 from app.domain.enums import ApplicationStatus as S
 from app.extensions import db
 from app.models import Application, Physician
@@ -35,6 +37,12 @@ def test_physician_completes_the_draft_step_by_step(app, as_user):
     # a county for a practising physician is refused with a message, and nothing is lost
     refused = client.post(f"{base}/location", data={"csrf_token": token, "location_code": "110105"})
     assert refused.status_code == 200 and "错误" in refused.get_data(as_text=True)
+    # the first step is the photo: submitting without one is refused, an upload moves on
+    no_photo = client.post(f"{base}/photo", data={"csrf_token": token})
+    assert no_photo.status_code == 200 and "证件照" in no_photo.get_data(as_text=True)
+    photo = client.post(f"{base}/photo", data={"csrf_token": token, "file": (io.BytesIO(sample_photo_png()), "照片.png")},
+                        content_type="multipart/form-data")
+    assert photo.status_code == 302 and photo.headers["Location"].endswith(f"{base}/location")
     steps = [
         ("location", {"location_code": "110000"}, "institution"),
         ("institution", {"institution_id": "1"}, "scopes"),
@@ -47,6 +55,7 @@ def test_physician_completes_the_draft_step_by_step(app, as_user):
         assert response.headers["Location"].endswith(f"{base}/{following}")
     review = client.get(f"{base}/review").get_data(as_text=True)
     assert "北京市" in review and "北京朝阳示范医院" in review and "内科专业" in review and "尚未提交" in review
+    assert f'src="/applications/{draft.id}/photo"' in review
     submitted = client.post(f"{base}/review", data={"csrf_token": token}, follow_redirects=True)
     body = submitted.get_data(as_text=True)
     assert draft.number in body and "已提交" in body
