@@ -8,6 +8,7 @@ from .codes import ActivationCode, VerificationCode
 from .institution import Department, Institution
 from .message import Message
 from .physician import Filing, Physician, PracticeRegistration, Qualification
+from .profile_change import ProfileChange
 from .reference import PracticeScope, Region
 from .user import RegistryUser
 from .window import RegistrationWindow
@@ -25,6 +26,7 @@ __all__ = [
     "Physician",
     "PracticeRegistration",
     "PracticeScope",
+    "ProfileChange",
     "Qualification",
     "Region",
     "RegistrationWindow",
