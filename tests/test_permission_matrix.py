@@ -57,6 +57,11 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "CommissionQueueView": {R: QUEUE},
     "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
+    # 信息变更 requests: the physician's page, the institution's queue, the commission's read-only list, the API
+    "MyProfileChangeView": {P: WORKFLOW_API},
+    "InstitutionProfileChangeView": {INST: QUEUE},
+    "CommissionProfileChangeView": {R: {"can_queue", "can_detail"} | MENU},
+    "ProfileChangeApi": {R: {"can_read"}, INST: WORKFLOW_API, P: WORKFLOW_API},
     "WorkdayEntryView": {R: MANAGE},
     "WorkdayYearView": {R: MANAGE},
     # physician

@@ -27,6 +27,8 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^PhysicianView$", READ_EXPORT),
         (r"^CommissionQueueView$", QUEUE),
+        (r"^CommissionProfileChangeView$", r"^(can_queue|can_detail|menu_access)$"),  # read-only
+        (r"^ProfileChangeApi$", r"^can_read$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),
@@ -34,6 +36,8 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
     INSTITUTION_ADMIN: [
         (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|menu_access)$"),
         (r"^InstitutionQueueView$", QUEUE),
+        (r"^InstitutionProfileChangeView$", QUEUE),
+        (r"^ProfileChangeApi$", r"^can_(read|write)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^MyDepartmentView$", MANAGE),
         (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),
@@ -47,6 +51,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^PhysicianHomeView$", r"^(can_index|menu_access)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^MyApplicationsView$", r"^(can_queue|can_detail|can_act|can_start|can_step)$"),
+        (r"^(MyProfileChangeView|ProfileChangeApi)$", r"^can_(read|write)$"),
         (r"^MyHome$", r"^menu_access$"),
         (r"^(PhysicianApi|RegistrationApi|ApplicationApi)$", API_READ),
         (r"^AccountApi$", r"^can_self_service$"),

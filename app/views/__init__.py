@@ -15,6 +15,11 @@ from app.views.calendar import WorkdayEntryView, WorkdayYearView
 from app.views.documents import ApplicationDocumentView, VerificationView
 from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
+from app.views.profile_changes import (
+    CommissionProfileChangeView,
+    InstitutionProfileChangeView,
+    MyProfileChangeView,
+)
 from app.views.public import PublicView
 from app.views.staff import InstitutionAdminView
 
@@ -39,6 +44,8 @@ def register_views(appbuilder) -> None:
     add(c.AssessmentView, "AssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **doc)
     add(CommissionQueueView, "CommissionQueueView", label=_l("Acceptance and approval"), icon="fa-gavel", **app_)
     add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
+    add(CommissionProfileChangeView, "CommissionProfileChangeView", label=_l("Profile change requests"),
+        icon="fa-pencil-square-o", **app_)
     add(c.WindowView, "WindowView", label=_l("Registration windows"), icon="fa-calendar", **app_)
     add(WorkdayEntryView, "WorkdayEntryView", label=_l("Working-day calendar"), icon="fa-calendar-check-o", **app_)
     add(WorkdayYearView, "WorkdayYearView", label=_l("Completed calendar years"), icon="fa-calendar-o", **app_)
@@ -48,6 +55,8 @@ def register_views(appbuilder) -> None:
     add(i.MyInstitutionView, "MyInstitutionView", label=_l("Institution profile"), icon="fa-hospital-o", **mine)
     add(i.MyDepartmentView, "MyDepartmentView", label=_l("Departments"), icon="fa-sitemap", **mine)
     add(InstitutionQueueView, "InstitutionQueueView", label=_l("Applications to review"), icon="fa-inbox", **mine)
+    add(InstitutionProfileChangeView, "InstitutionProfileChangeView", label=_l("Profile change requests"),
+        icon="fa-pencil-square-o", **mine)
     add(i.MyPhysicianView, "MyPhysicianView", label=_l("Our physicians"), icon="fa-user-md", **mine)
     add(i.MyAssessmentView, "MyAssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **mine)
     add(ActivationQueueView, "ActivationQueueView", label=_l("Activation queue"), icon="fa-key", **mine)
@@ -56,6 +65,7 @@ def register_views(appbuilder) -> None:
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
     # Reached from 个人中心 (a top-level menu entry would make the admin's menu wrap at 1366 px).
     appbuilder.add_view_no_menu(MyApplicationsView)
+    appbuilder.add_view_no_menu(MyProfileChangeView)
     appbuilder.add_view_no_menu(PublicView)
     # Application documents (row-checked downloads) and the public QR check: no menu entries.
     appbuilder.add_view_no_menu(ApplicationDocumentView)
