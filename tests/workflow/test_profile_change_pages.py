@@ -174,3 +174,25 @@ def test_other_institutions_and_the_commission(app, as_user, client):
 def test_odd_addresses_never_fail(as_user, url):
     status = as_user("inst_admin").get(url).status_code
     assert status in (200, 404)
+
+
+def test_queue_statement_count_does_not_depend_on_rows(app, as_user):
+    from sqlalchemy import insert
+
+    from tests.test_query_counts import add_physicians, statements_for
+
+    client = as_user("inst_admin")
+    before = statements_for(app, client, QUEUE)
+    add_physicians(app, 30)
+    with app.app_context():
+        ids = db.session.scalars(select(Physician.id).where(Physician.name.like("测试%"))).all()
+        department = _department(app, "儿科")
+        db.session.execute(insert(ProfileChange), [
+            {"physician_id": pid, "institution_id": 1, "region_code": "110105", "status": "pending", "version": 1,
+             "requested": {"title": "主治医师", "department_id": department}, "previous": {"title": None}}
+            for pid in ids])
+        db.session.commit()
+    after = statements_for(app, client, QUEUE)
+    body = client.get(QUEUE).get_data(as_text=True)
+    assert body.count('name="ids"') == 25 and "儿科" in body
+    assert len(after) == len(before) <= 5, after
