@@ -52,6 +52,7 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "404": _error("No such record or address (or outside the caller's scope)"),
     "405": _error("The address does not accept this HTTP method"),
     "409": _error("Conflict with existing data"),
+    "413": _error("The uploaded file is too large (photo_too_large; params.max_mb)"),
     "422": _error("The data cannot be processed"),
     "429": _error("Too many requests: wait params.seconds (also in Retry-After)", RETRY_AFTER),
     "500": _error("Unexpected server error (nothing was changed)"),

@@ -44,7 +44,7 @@ def register_views(appbuilder) -> None:
     add(c.AssessmentView, "AssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **doc)
     add(CommissionQueueView, "CommissionQueueView", label=_l("Acceptance and approval"), icon="fa-gavel", **app_)
     add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
-    add(CommissionProfileChangeView, "CommissionProfileChangeView", label=_l("Profile change requests"),
+    add(CommissionProfileChangeView, "CommissionProfileChangeView", label=_l("Profile change records"),
         icon="fa-pencil-square-o", **app_)
     add(c.WindowView, "WindowView", label=_l("Registration windows"), icon="fa-calendar", **app_)
     add(WorkdayEntryView, "WorkdayEntryView", label=_l("Working-day calendar"), icon="fa-calendar-check-o", **app_)

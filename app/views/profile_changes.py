@@ -34,6 +34,7 @@ from app.workflow.profile_rules import (
     available_change_actions,
     change_items,
     department_names,
+    field_of,
 )
 
 PAGE_SIZE = 25
@@ -81,7 +82,7 @@ class MyProfileChangeView(BaseView):
             abort(403)
         return physician
 
-    def _page(self, physician: Physician, values: dict | None = None, error: str | None = None):
+    def _page(self, physician: Physician, values: dict | None = None, error: CommandError | None = None):
         changes = db.session.scalars(scoped(select(ProfileChange), ProfileChange, current_scope())
                                      .order_by(ProfileChange.id.desc())).all()
         rows = _with_items(list(changes))
@@ -93,6 +94,7 @@ class MyProfileChangeView(BaseView):
         return self.render_template(
             "profile_changes/mine.html", physician=physician, values=values or current, error=error,
             pending=pending, history=[row for row in rows if row is not pending], departments=departments,
+            error_field=field_of(error) if error else None,
             education_levels=EDUCATION_LEVELS, title_suggestions=TITLE_SUGGESTIONS, status_labels=ENUM_LABELS[PC],
             format_time=format_time, title=_("Error: change my details") if error else _("Change my details"),
         )
@@ -117,7 +119,7 @@ class MyProfileChangeView(BaseView):
         try:
             request_change(current_actor(), values, photo=photo)
         except CommandError as error:
-            return self._page(physician, values, error.message)
+            return self._page(physician, values, error)
         flash(_("Your change request was sent to %(institution)s. It takes effect once they confirm it.",
                 institution=physician.institution.name), "success")
         return redirect(url_for(".index"))
@@ -234,5 +236,6 @@ class CommissionProfileChangeView(ProfileChangeQueueView):
     """信息变更 requests in the commission's jurisdiction, read-only (the institution decides)."""
 
     route_base = "/commission/profile-changes"
+    title = _l("Profile change records")
     default_status = None
     method_permission_name = {"queue": "queue", "detail": "detail", "photo": "detail"}

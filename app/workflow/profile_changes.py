@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +29,7 @@ from app.labels import ENUM_LABELS
 from app.models import Physician, ProfileChange, RegistryUser
 from app.models._base import utcnow
 from app.notify.outbox import enqueue
-from app.notify.templates import TEMPLATES
+from app.notify.templates import MESSAGE_LOCALE, TEMPLATES
 from app.security.scope import scoped
 from app.workflow.commands import Actor, _begin_outer_transaction
 from app.workflow.notices import _Reason, physician_contact
@@ -127,7 +128,9 @@ def _discard(key: str | None) -> None:
 
 
 def _detail(change: ProfileChange) -> str:
-    return f"#{change.id} " + ",".join(change.fields)
+    """Return the audit detail: the request's number and its items, in the message language (学历、科室)."""
+    with force_locale(MESSAGE_LOCALE):
+        return f"#{change.id} {_Items(change.fields)}"
 
 
 def _load(session: Session, actor: Actor, change_id: int) -> ProfileChange:

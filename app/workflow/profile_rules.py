@@ -122,6 +122,17 @@ def action_for(action: str, status: str, role: str | None, reason: str | None) -
     return chosen
 
 
+def field_of(error: CommandError) -> str | None:
+    """Return the form field a refusal is about (None when it concerns the whole request)."""
+    if error.code.startswith("photo_"):
+        return "photo"
+    if error.code.startswith("profile_department_"):
+        return "department_id"
+    if error.code == "profile_education_unknown":
+        return "education"
+    return error.params.get("name")
+
+
 def current_values(physician: Physician) -> dict[str, Any]:
     """Return the physician's values of every field a request may change."""
     return {name: getattr(physician, name) for name in FIELDS}
@@ -129,7 +140,7 @@ def current_values(physician: Physician) -> dict[str, Any]:
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise ProfileChangeError("profile_value_invalid", field=FIELD_LABELS[name])
+        raise ProfileChangeError("profile_value_invalid", field=FIELD_LABELS[name], name=name)
     return value.strip()
 
 
@@ -158,7 +169,8 @@ def check_values(session: Session, physician: Physician, values: dict[str, Any])
         if name == "education" and text not in EDUCATION_LEVELS:
             raise ProfileChangeError("profile_education_unknown")
         if name in TEXT_LIMITS and len(text) > TEXT_LIMITS[name]:
-            raise ProfileChangeError("profile_value_too_long", field=FIELD_LABELS[name], maximum=TEXT_LIMITS[name])
+            raise ProfileChangeError("profile_value_too_long", field=FIELD_LABELS[name], maximum=TEXT_LIMITS[name],
+                                     name=name)
         if text != current[name]:
             changed[name] = text
     if values.get("department_id") not in (None, ""):

@@ -76,8 +76,9 @@ def test_a_refused_form_keeps_the_answers_and_says_what_to_do(app, as_user):
     assert response.status_code == 200 and "错误：信息变更" in body and "请修正以下问题" in body
     assert "该科室不存在或已停用" in body or "属于其他机构" in body
     assert 'value="新的学校"' in body
+    assert 'href="#department_id"' in body and 'id="department_id-error"' in body  # summary links to the field
     response = client.post(FORM, data={"csrf_token": token, "title": "主" * 40})
-    assert "职称最多32个字" in response.get_data(as_text=True)
+    assert 'id="title-error"' in response.get_data(as_text=True) and "职称最多32个字" in response.get_data(as_text=True)
     response = client.post(FORM, data={"csrf_token": token, "photo": (io.BytesIO(b"not a picture"), "me.jpg")},
                            content_type="multipart/form-data")
     assert "JPEG" in response.get_data(as_text=True)

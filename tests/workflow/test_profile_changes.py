@@ -64,6 +64,8 @@ def test_confirmed_request_changes_the_physician(ctx):
     events = db.session.scalars(select(SecurityEvent.event).where(SecurityEvent.physician_id == zhang().id)
                                 .where(SecurityEvent.event.like("profile_change%"))).all()
     assert events == ["profile_change_requested", "profile_change_confirmed"]
+    details = db.session.scalars(select(SecurityEvent.detail).where(SecurityEvent.event == "profile_change_confirmed"))
+    assert list(details) == [f"#{change.id} 学历、毕业院校、科室"]  # the audit log reads in Chinese
 
 
 def test_returned_request_keeps_the_old_values_and_the_reason(ctx):
