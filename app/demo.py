@@ -3,7 +3,8 @@
 Accounts (password from DEMO_PASSWORD): admin, reviewer (national), reviewer_11 (北京),
 inst_admin (北京朝阳示范医院), inst_admin_haidian, inst_admin_xuhui and inst_admin_tianhe (the
 other civilian institutions),
-physician (active, with an approved registration and a filing under way).
+physician (active, with an approved registration and a filing under way); ma_jun has a 信息变更
+request waiting at 北京朝阳示范医院.
 
 Registrations and applications are made through the workflow's commands, as users make them, so
 the demo obeys every rule and every application has its full event chain.
@@ -187,6 +188,7 @@ def seed_demo(force: bool = False) -> str:
         _file(login, qualification, institutions[0], state, today - dt.timedelta(days=days),
               "inst_admin", "reviewer_11", extra)
     _zhang_ming_files_a_filing(institutions[1], today)
+    _ma_jun_asks_for_a_profile_change(institutions[0])
     # The workflow told the demo's fictional people about their history: nobody is there to hear it.
     db.session.execute(delete(Message))
     db.session.commit()
@@ -207,6 +209,14 @@ def _zhang_ming_files_a_filing(haidian: Institution, today: dt.date) -> None:
         "valid_from": today.isoformat(), "valid_to": (today + dt.timedelta(days=365)).isoformat(),
     }, today=today - dt.timedelta(days=3))
     act(_actor("inst_admin_haidian"), application.id, "confirm", "同意在本中心备案执业。", today=today - dt.timedelta(days=2))
+
+
+def _ma_jun_asks_for_a_profile_change(chaoyang: Institution) -> None:
+    """马骏 asks 北京朝阳示范医院 to record his new title and department (信息变更, waiting in its queue)."""
+    from app.workflow.profile_changes import request_change
+
+    internal = next(d for d in chaoyang.departments if d.name == "内科")
+    request_change(_actor("ma_jun"), {"title": "主治医师", "department_id": internal.id})
 
 
 # Applicants at 北京朝阳示范医院 (first registrations in every state, for the queues):

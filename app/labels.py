@@ -31,6 +31,7 @@ from app.domain.enums import (
     IdType,
     MessageStatus,
     PracticeLevel,
+    ProfileChangeStatus,
     RegionLevel,
     RegistrationStatus,
 )
@@ -96,6 +97,12 @@ ENUM_LABELS = {
         ApplicationStatus.REFUSED: _l("Registration refused"),
         ApplicationStatus.NOT_ACCEPTED: _l("Not accepted"),
         ApplicationStatus.WITHDRAWN: _l("Withdrawn"),
+    },
+    ProfileChangeStatus: {
+        ProfileChangeStatus.PENDING: _l("Awaiting institution confirmation"),
+        ProfileChangeStatus.CONFIRMED: _l("Confirmed and in effect"),
+        ProfileChangeStatus.RETURNED: _l("Returned by institution"),
+        ProfileChangeStatus.WITHDRAWN: _l("Withdrawn"),
     },
     AssessmentKind: {
         AssessmentKind.PERIODIC: _l("Periodic assessment"),

@@ -60,6 +60,11 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "MyApplicationsView": {P: (QUEUE - MENU) | {"can_start", "can_step"}},
     "ApplicationWorkflowApi": {R: WORKFLOW_API, INST: WORKFLOW_API, P: WORKFLOW_API},
     "RegistrationMeasureApi": {R: WORKFLOW_API},  # 依职权注销 by API; the command checks the jurisdiction
+    # 信息变更 requests: the physician's page, the institution's queue, the commission's read-only list, the API
+    "MyProfileChangeView": {P: WORKFLOW_API},
+    "InstitutionProfileChangeView": {INST: QUEUE},
+    "CommissionProfileChangeView": {R: {"can_queue", "can_detail"} | MENU},
+    "ProfileChangeApi": {R: {"can_read"}, INST: WORKFLOW_API, P: WORKFLOW_API},
     "WorkdayEntryView": {R: MANAGE},
     # the yearly registration window (issue 8): the commission's page, the institution's waiting list
     "WindowBoardView": {R: {"can_read"} | MENU},

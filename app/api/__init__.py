@@ -86,9 +86,11 @@ def register_apis(appbuilder) -> None:
     from app.api.applications import ApplicationWorkflowApi
     from app.api.measures import RegistrationMeasureApi
     from app.api.openapi import register_openapi
+    from app.api.profile_changes import ProfileChangeApi
 
     appbuilder.add_api(ApplicationWorkflowApi)
     appbuilder.add_api(RegistrationMeasureApi)
+    appbuilder.add_api(ProfileChangeApi)
 
     register_account_apis(appbuilder)
     register_openapi(appbuilder)

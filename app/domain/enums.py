@@ -86,6 +86,13 @@ OPEN_APPLICATION_STATUSES = (
 )
 
 
+class ProfileChangeStatus(StrEnum):
+    PENDING = "pending"  # 待机构确认
+    CONFIRMED = "confirmed"  # 已确认生效
+    RETURNED = "returned"  # 机构退回
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
 class AssessmentKind(StrEnum):
     PERIODIC = "periodic"  # 定期考核
     TRAINING = "training"  # 两年规则培训考核

@@ -8,6 +8,7 @@ from .codes import ActivationCode, VerificationCode
 from .institution import Department, Institution
 from .message import Message
 from .physician import Filing, Physician, PracticeRegistration, Qualification
+from .profile_change import ProfileChange
 from .reference import PracticeScope, Region
 from .reminder import Reminder
 from .user import RegistryUser
@@ -26,6 +27,7 @@ __all__ = [
     "Physician",
     "PracticeRegistration",
     "PracticeScope",
+    "ProfileChange",
     "Qualification",
     "Region",
     "RegistrationWindow",

@@ -27,6 +27,7 @@ from app.models import (
     Physician,
     PracticeRegistration,
     PracticeScope,
+    ProfileChange,
     Qualification,
     RegistrationWindow,
     RegistryUser,
@@ -106,7 +107,7 @@ def _active_filing_registrations(institution_id: int):
 
 
 def _reviewer(model, s: Scope):
-    if model in (Institution, Physician, PracticeRegistration, Application, Assessment, SecurityEvent):
+    if model in (Institution, Physician, PracticeRegistration, Application, Assessment, SecurityEvent, ProfileChange):
         return _in_region(model.region_code, s)
     if model in (Department, Filing, RegistryUser):
         subquery = _institutions_in_region(s)
@@ -132,7 +133,7 @@ def _institution_admin(model, s: Scope):
         return false()
     if model is Institution:
         return Institution.id == inst
-    if model in (Department, Application, Assessment, SecurityEvent):
+    if model in (Department, Application, Assessment, SecurityEvent, ProfileChange):
         return model.institution_id == inst
     if model is PracticeRegistration:
         return or_(
@@ -160,7 +161,7 @@ def _physician(model, s: Scope):
         return false()
     if model is Physician:
         return Physician.id == own
-    if model in (PracticeRegistration, Application, Assessment, SecurityEvent):
+    if model in (PracticeRegistration, Application, Assessment, SecurityEvent, ProfileChange):
         return model.physician_id == own
     if model is Filing:
         return Filing.registration_id.in_(

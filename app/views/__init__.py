@@ -16,6 +16,11 @@ from app.views.dashboard import DashboardView
 from app.views.documents import ApplicationDocumentView, VerificationView
 from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
+from app.views.profile_changes import (
+    CommissionProfileChangeView,
+    InstitutionProfileChangeView,
+    MyProfileChangeView,
+)
 from app.views.public import PublicView
 from app.views.staff import InstitutionAdminView
 from app.views.window import InstitutionWindowView, WindowBoardView
@@ -43,6 +48,8 @@ def register_views(appbuilder) -> None:
     add(c.ApplicationView, "ApplicationView", label=_l("Applications"), icon="fa-file-text-o", **app_)
     add(DashboardView, "DashboardView", label=_l("Statistics"), icon="fa-bar-chart", **app_)
     add(WindowBoardView, "WindowBoardView", label=_l("Yearly registration window"), icon="fa-calendar", **app_)
+    add(CommissionProfileChangeView, "CommissionProfileChangeView", label=_l("Profile change records"),
+        icon="fa-pencil-square-o", **app_)
     add(c.WindowView, "WindowView", label=_l("Window settings"), icon="fa-calendar-plus-o", **app_)
     add(WorkdayEntryView, "WorkdayEntryView", label=_l("Working-day calendar"), icon="fa-calendar-check-o", **app_)
     add(WorkdayYearView, "WorkdayYearView", label=_l("Completed calendar years"), icon="fa-calendar-o", **app_)
@@ -52,6 +59,8 @@ def register_views(appbuilder) -> None:
     add(i.MyInstitutionView, "MyInstitutionView", label=_l("Institution profile"), icon="fa-hospital-o", **mine)
     add(i.MyDepartmentView, "MyDepartmentView", label=_l("Departments"), icon="fa-sitemap", **mine)
     add(InstitutionQueueView, "InstitutionQueueView", label=_l("Applications to review"), icon="fa-inbox", **mine)
+    add(InstitutionProfileChangeView, "InstitutionProfileChangeView", label=_l("Profile change requests"),
+        icon="fa-pencil-square-o", **mine)
     add(i.MyPhysicianView, "MyPhysicianView", label=_l("Our physicians"), icon="fa-user-md", **mine)
     add(i.MyAssessmentView, "MyAssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **mine)
     add(InstitutionWindowView, "InstitutionWindowView", label=_l("Registration progress"), icon="fa-calendar", **mine)
@@ -63,6 +72,7 @@ def register_views(appbuilder) -> None:
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
     # Reached from 个人中心 (a top-level menu entry would make the admin's menu wrap at 1366 px).
     appbuilder.add_view_no_menu(MyApplicationsView)
+    appbuilder.add_view_no_menu(MyProfileChangeView)
     appbuilder.add_view_no_menu(PublicView)
     # Application documents (row-checked downloads) and the public QR check: no menu entries.
     appbuilder.add_view_no_menu(ApplicationDocumentView)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, g, redirect, request, send_from_directory, session, url_for
+from flask import Response, flash, g, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts import recovery
 from app.accounts.errors import MESSAGES, AccountError
 from app.accounts.progress import assessment_cycle_end, latest_registration
+from app.documents.photos import read_photo
 from app.domain import enums
 from app.domain.enums import Channel
 from app.domain.masking import mask_email, mask_phone
@@ -23,6 +24,7 @@ from app.views.account import WELCOME_KEY, next_step_endpoint
 from app.views.window import STATE_LABELS
 from app.window.mine import MISSING, NEXT_STEPS, my_window
 from app.workflow.commands import today_in_beijing
+from app.workflow.profile_changes import pending_change
 
 CONTACT_KEY = "contact_change"
 NO_PHOTO = (  # a head-and-shoulders outline, drawn here so no file or CDN is needed
@@ -75,6 +77,7 @@ class PhysicianHomeView(BaseView):
             registrations=registrations,
             registration=registration,
             cycle_end=assessment_cycle_end(registration, assessments),
+            pending_change=pending_change(db.session, physician.id),
             assessments=assessments,
             next_step=next_step_endpoint(physician),
             mine=my_window(db.session, physician, today_in_beijing()),
@@ -91,10 +94,10 @@ class PhysicianHomeView(BaseView):
     def photo(self):
         """Serve the physician's own photo (never anybody else's: no id in the URL), or a blank outline."""
         physician = _own_physician()
-        folder = current_app.config.get("IMG_UPLOAD_FOLDER") or current_app.config.get("UPLOAD_FOLDER")
-        if physician is None or not physician.photo or not folder:
+        body = read_photo(physician.photo) if physician is not None else None  # stored by documents.photos
+        if body is None:
             return Response(NO_PHOTO, mimetype="image/svg+xml")
-        return send_from_directory(folder, physician.photo)
+        return Response(body, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
     @expose("/security/")
     @has_access

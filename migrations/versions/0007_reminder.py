@@ -1,14 +1,14 @@
 """reminders: one record per kind, recipient and occasion (unique), written with its outbox messages
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
