@@ -121,7 +121,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--year", type=int, help="cohort shown (default: the newest in the data)")
+    parser.add_argument("--year", type=int, help="cohort shown (default: the newest full cohort in the data)")
+    parser.add_argument("--only", default="", help="run only the cases whose label contains this text")
     args = parser.parse_args()
     settings = type("BenchConfig", (config.Config,), {
         "SQLALCHEMY_DATABASE_URI": args.database_url, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
@@ -134,6 +135,8 @@ def main() -> None:
     print(f"{'case':<28} {'page ms':>9} {'SQL ms':>9} {'ratio':>6} {'statements':>11}")
     clients: dict[str, object] = {}
     for label, user, url in cases(year, first, last):
+        if args.only not in label:
+            continue
         if user not in clients:
             clients[user] = app.test_client()
             login(clients[user], user, app.config["DEMO_PASSWORD"])
