@@ -57,7 +57,9 @@ def test_wizard_on_a_phone(server, page):
     page.click("button:has-text('保存并继续')")
     body = page.inner_text("body")
     assert "确认申请信息" in body and "北京朝阳示范医院" in body and "内科专业" in body
-    assert page.evaluate("document.querySelector('img.review-photo').naturalWidth") > 0  # the preview is served
+    # the preview is served: wait until the browser has decoded it (fails after the timeout if it is not)
+    page.wait_for_function("(() => { const img = document.querySelector('img.review-photo');"
+                           " return img && img.complete && img.naturalWidth > 0; })()", timeout=15000)
     _shot(page, "phone-review")
     page.click("button:has-text('提交申请')")
     page.wait_for_load_state("networkidle")
