@@ -39,7 +39,11 @@ def test_request_on_a_phone_then_bulk_confirm_at_a_desk(server, page, desk_page,
     page.select_option("#department_id", label="外科")
     photo = tmp_path / "证件照.png"
     photo.write_bytes(picture("PNG"))
+    # the browser's own file button speaks English: ours (选择文件) stands in for it and shows the name
+    assert page.evaluate("[...document.querySelectorAll('input[type=file]')].every(i => i.classList.contains('file-input'))")
+    assert page.inner_text("label.file-button[for=photo]") == "选择文件"
     page.set_input_files("#photo", str(photo))
+    assert page.inner_text("#photo-name") == "证件照.png"
     page.click("button:has-text('提交变更申请')")
     page.wait_for_load_state("networkidle")
     body = page.inner_text("body")
