@@ -70,6 +70,11 @@ def _safe_next(default: str) -> str:
     return target if target.startswith("/") and not parts.netloc and not target.startswith("//") else default
 
 
+def chosen_ids() -> list[int]:
+    """Return the row ids ticked in a queue's bulk form (anything that cannot be a key is dropped)."""
+    return [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10]
+
+
 class ApplicationQueueView(BaseView):
     """A queue of applications inside the user's row scope, with single and bulk actions."""
 
@@ -165,7 +170,7 @@ class ApplicationQueueView(BaseView):
         """Take one action on the chosen applications; report each refused one."""
         back = _safe_next(url_for(f"{self.endpoint}.queue"))
         action = request.form.get("action", "")
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10]
+        ids = chosen_ids()
         if action not in BY_ACTION:
             abort(400)
         if not ids:

@@ -23,7 +23,7 @@ from app.extensions import db
 from app.labels import ENUM_LABELS, format_time
 from app.models import Department, Physician, ProfileChange
 from app.security.scope import current_scope, scoped
-from app.views.applications import _int_arg, _safe_next, current_actor
+from app.views.applications import _int_arg, _safe_next, chosen_ids, current_actor
 from app.views.documents import PRIVATE
 from app.workflow.profile_changes import act_on_change, act_on_many, request_change
 from app.workflow.profile_rules import (
@@ -214,7 +214,7 @@ class InstitutionProfileChangeView(ProfileChangeQueueView):
         """Confirm or return the chosen requests; report each refused one."""
         back = _safe_next(url_for(f"{self.endpoint}.queue"))
         action = request.form.get("action", "")
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10]
+        ids = chosen_ids()
         if action not in STAFF_ACTIONS:
             abort(400)
         if not ids:
