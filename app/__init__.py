@@ -38,6 +38,9 @@ def create_app(config: object | str = "config.Config") -> Flask:
 
         register_views(appbuilder)
 
+    from app.templating import install_templating
+
+    install_templating(app)
     install_paging_guard(app)
     install_pk_guard(app)
     from app.errors import register_error_handlers

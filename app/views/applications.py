@@ -30,8 +30,10 @@ from app.workflow.progress import (
     calendar_for,
     deadline_of,
     holder_role,
+    last_event_at,
     requested_items,
     waiting_days,
+    waiting_days_since,
 )
 from app.workflow.reasons import LISTS, compose_reason
 from app.workflow.transitions import BY_ACTION, available_actions
@@ -114,9 +116,9 @@ class ApplicationQueueView(BaseView):
         statement = self._query(statuses)
         total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
         page = _int_arg("page", 1)
-        rows = db.session.scalars(
-            statement.options(joinedload(Application.physician), joinedload(Application.institution),
-                              selectinload(Application.events))
+        rows = db.session.execute(
+            statement.add_columns(last_event_at())
+            .options(joinedload(Application.physician), joinedload(Application.institution))
             .order_by(*queue_order())
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         ).all()
@@ -126,9 +128,9 @@ class ApplicationQueueView(BaseView):
         items = [{
             "application": a,
             "deadline": deadline_of(a, calendar, today),
-            "waiting": waiting_days(a, calendar, today),
+            "waiting": waiting_days_since(a.status, last_at, calendar, today),
             "actions": available_actions(a.status, roles),
-        } for a in rows]
+        } for a, last_at in rows]
         bulk = sorted({t.action for item in items for t in item["actions"]}, key=list(BY_ACTION).index)
         return self.render_template(
             self.template_queue, items=items, total=total, page=page, page_size=PAGE_SIZE,

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApplicationStatus as S
 from app.domain.errors import RuleViolation
 from app.domain.workdays import WorkdayCalendar
-from app.models import Application
+from app.models import Application, ApplicationEvent
 from app.workflow.calendar import load_calendar
 from app.workflow.transitions import HOLDER
 
@@ -62,13 +63,29 @@ def deadline_of(application: Application, calendar: WorkdayCalendar, today: dt.d
 
 def waiting_days(application: Application, calendar: WorkdayCalendar, today: dt.date) -> int | None:
     """Return the working days the current holder has had the application (None if unknown)."""
-    if S(application.status) not in HOLDER or not application.events:
+    last = application.events[-1].created_at if application.events else None
+    return waiting_days_since(application.status, last, calendar, today)
+
+
+def waiting_days_since(status: str, last_event_at: dt.datetime | None, calendar: WorkdayCalendar,
+                       today: dt.date) -> int | None:
+    """Return the working days since the last event (stored UTC) for a held status (None if unknown)."""
+    if S(status) not in HOLDER or last_event_at is None:
         return None
-    since = beijing(application.events[-1].created_at).date()
+    since = beijing(last_event_at).date()
     try:
         return max(calendar.working_days_between(since, today), 0)
     except RuleViolation:
         return None
+
+
+def last_event_at():
+    """Return a scalar subquery: the time of an application's newest event (a queue row needs no more)."""
+    return (
+        select(func.max(ApplicationEvent.created_at))
+        .where(ApplicationEvent.application_id == Application.id)
+        .correlate(Application).scalar_subquery()
+    )
 
 
 def holder_role(application: Application) -> str | None:

@@ -1,0 +1,75 @@
+"""What every page's template asks for, made cheap: the translations and the role's menu.
+
+A page asks for ~150 translated strings and shows a menu of ~30 items. Flask-Babel finds the
+translations anew for every string (request context, locale, cache key), and FAB's menu asks
+``has_access`` once per item: together more than half of a short page's time. Both answers depend
+on little — the translations on the locale, the menu HTML on the locale and the user's roles — so:
+
+* ``RequestDomain`` keeps the catalogue of each locale object it has seen; ``force_locale`` (the
+  notices' Chinese) swaps the locale object and so still gets its own catalogue;
+* ``role_menu()`` renders the menu once per (roles, locale) and keeps it for ``MENU_CACHE_SECONDS``
+  (default 60). The roles' permissions are the code's role matrix (``FAB_ROLES``), so they change
+  only with a deployment; a role edited in the database would show its old menu for at most that
+  long, and the screen behind an entry checks the permission on every request anyway.
+"""
+
+from __future__ import annotations
+
+import time
+
+from babel import support
+from flask import Flask, current_app, render_template
+from flask_babel import Domain, get_babel, get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's domain, with one catalogue lookup per locale object instead of per string."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._by_locale: dict[int, tuple[object, support.Translations]] = {}
+
+    def get_translations(self) -> support.NullTranslations:
+        """Return the catalogue of the current locale (loaded once per process and locale)."""
+        locale = get_locale()
+        if locale is None:
+            return support.NullTranslations()
+        # keyed by identity, holding the object so the id is never reused for another locale
+        hit = self._by_locale.get(id(locale))
+        if hit is None:
+            hit = self._by_locale[id(locale)] = (locale, super().get_translations())
+        return hit[1]
+
+
+def install_translations(app: Flask) -> None:
+    """Make Flask-Babel and the templates use one ``RequestDomain`` of the app's domain."""
+    babel = get_babel(app)
+    domain = RequestDomain(domain=babel.default_domain)
+    # Flask-Babel resolves the domain through this cached property; replace its value
+    babel.instance.__dict__["domain_instance"] = domain
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+
+
+def role_menu() -> Markup:
+    """Return the menu HTML of the current user's roles in the current locale (cached)."""
+    roles = () if current_user.is_anonymous else tuple(sorted(role.id for role in current_user.roles))
+    key = (roles, str(get_locale()))
+    cache = current_app.extensions.setdefault("role_menu", {})
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is None or hit[0] <= now:
+        html = Markup(render_template("appbuilder/navbar_menu.html", menu=current_app.appbuilder.menu))
+        hit = cache[key] = (now + current_app.config.get("MENU_CACHE_SECONDS", 60), html)
+    return hit[1]
+
+
+def install_templating(app: Flask) -> None:
+    """Install the cheap translations and the ``role_menu()`` template global."""
+    install_translations(app)
+    app.jinja_env.globals["role_menu"] = role_menu
