@@ -21,8 +21,9 @@ from app.domain.enums import ApplicationStatus as S
 from app.domain.enums import ApplicationType
 from app.extensions import db
 from app.labels import ENUM_LABELS
-from app.models import Application, ApplicationEvent, Physician
+from app.models import Application, ApplicationEvent, Institution, Physician
 from app.security.scope import current_scope, scoped
+from app.views.queue_rows import deadline_badge, queue_rows
 from app.workflow.commands import Actor, act_many, today_in_beijing
 from app.workflow.errors import WorkflowError
 from app.workflow.progress import (
@@ -33,7 +34,6 @@ from app.workflow.progress import (
     last_event_at,
     requested_items,
     waiting_days,
-    waiting_days_since,
 )
 from app.workflow.reasons import LISTS, compose_reason
 from app.workflow.transitions import BY_ACTION, available_actions
@@ -118,20 +118,16 @@ class ApplicationQueueView(BaseView):
         page = _int_arg("page", 1)
         rows = db.session.execute(
             statement.add_columns(last_event_at())
-            .options(joinedload(Application.physician), joinedload(Application.institution))
+            .options(joinedload(Application.physician).load_only(Physician.name),
+                     joinedload(Application.institution).load_only(Institution.name))
             .order_by(*queue_order())
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         ).all()
         today = today_in_beijing()
         calendar = calendar_for(db.session, today)
         roles = current_actor().roles
-        items = [{
-            "application": a,
-            "deadline": deadline_of(a, calendar, today),
-            "waiting": waiting_days_since(a.status, last_at, calendar, today),
-            "actions": available_actions(a.status, roles),
-        } for a, last_at in rows]
-        bulk = sorted({t.action for item in items for t in item["actions"]}, key=list(BY_ACTION).index)
+        items = queue_rows(rows, calendar, today, roles)
+        bulk = sorted({t.action for item in items for t in item.actions}, key=list(BY_ACTION).index)
         return self.render_template(
             self.template_queue, items=items, total=total, page=page, page_size=PAGE_SIZE,
             bulk_actions=[BY_ACTION[a] for a in bulk], statuses=statuses, title=self.title,
@@ -155,7 +151,8 @@ class ApplicationQueueView(BaseView):
         return self.render_template(
             "applications/detail.html", application=application, title=self.title,
             actions=available_actions(application.status, current_actor().roles),
-            deadline=deadline_of(application, calendar, today), waiting=waiting_days(application, calendar, today),
+            deadline=deadline_badge(deadline_of(application, calendar, today)),
+            waiting=waiting_days(application, calendar, today),
             holder=ROLE_LABELS.get(holder_role(application) or ""), role_labels=ROLE_LABELS,
             status_labels=ENUM_LABELS[S], type_labels=ENUM_LABELS[ApplicationType], beijing=beijing,
             back=url_for(f"{self.endpoint}.queue"), requested=requested_items(db.session, application),
