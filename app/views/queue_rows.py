@@ -38,6 +38,7 @@ class QueueRow:
     status: str
     waiting: str | None
     submitted: str
+    created: str
     deadline: Badge | None
     overdue: bool
     selectable: str | None  # the checkbox's accessible label when the user may act on the row
@@ -71,6 +72,7 @@ def queue_rows(rows, calendar, today: dt.date, roles) -> list[QueueRow]:
             institution=a.institution.name, status=str(statuses.get(a.status, a.status)),
             waiting=None if waiting is None else waiting_text % {"days": waiting},
             submitted=beijing(a.submitted_at).strftime("%Y-%m-%d") if a.submitted_at else "--",
+            created=beijing(a.created_at).strftime("%Y-%m-%d %H:%M"),
             deadline=deadline_badge(deadline), overdue=bool(deadline and deadline.overdue),
             selectable=select_text % {"number": a.number} if actions else None, actions=actions,
         ))
