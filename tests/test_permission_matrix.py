@@ -35,7 +35,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     # commission
     "InstitutionView": {R: MANAGE},
     "DepartmentView": {R: MANAGE},
-    "InstitutionAdminView": {R: {"can_list", "can_show", "can_add", "can_edit"} | MENU},
+    "InstitutionAdminView": {R: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
     "AssessmentView": {R: MANAGE},
     "WindowView": {R: MANAGE},
     "ScopeView": {R: MANAGE},
@@ -46,11 +46,11 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "ApplicationView": {R: READ_EXPORT},
     "RegionView": {R: READ_EXPORT},
     # institution
-    "MyInstitutionView": {INST: {"can_list", "can_show", "can_edit"} | MENU},
+    "MyInstitutionView": {INST: {"can_list", "can_show", "can_edit", "can_export"} | MENU},
     "MyDepartmentView": {INST: MANAGE},
     "MyPhysicianView": {INST: READ_EXPORT | {"can_edit"}},
     "MyAssessmentView": {INST: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
-    "ActivationQueueView": {INST: {"can_list", "can_show", "issue_sms", "issue_email", "revoke"} | MENU},
+    "ActivationQueueView": {INST: {"can_list", "can_show", "can_export", "issue_sms", "issue_email", "revoke"} | MENU},
     "SecurityEventView": {R: READ_EXPORT, INST: READ_EXPORT},
     "AuditLogView": {R: {"can_index", "can_export"} | MENU, INST: {"can_index", "can_export"} | MENU},
     # applications (业务申请): queues, the physician's pages and wizard, the workflow API

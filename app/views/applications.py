@@ -19,8 +19,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain.enums import ApplicationStatus as S
 from app.domain.enums import ApplicationType
+from app.exports.table import ExportTable
+from app.exports.views import ExportMixin
 from app.extensions import db
-from app.labels import ENUM_LABELS
+from app.labels import EMPTY, ENUM_LABELS, label_of
 from app.models import Application, ApplicationEvent, Physician
 from app.security.scope import current_scope, scoped
 from app.workflow.commands import Actor, act_many, today_in_beijing
@@ -70,15 +72,45 @@ def _safe_next(default: str) -> str:
     return target if target.startswith("/") and not parts.netloc and not target.startswith("//") else default
 
 
+QUEUE_HEADERS = (_l("Application number"), _l("Type"), _l("Physician"), _l("Institution"), _l("Status"),
+                 _l("Waiting (working days)"), _l("Submitted"), _l("Deadline"))
+
+
+def deadline_text(deadline) -> str:
+    """Return the words of a deadline badge, as the queue shows them (「--」 when none runs)."""
+    if deadline is None:
+        return EMPTY
+    if deadline.left is None:
+        return _("Deadline pending: working-day calendar not entered")
+    if deadline.overdue:
+        return _("Overdue by %(days)d working day(s)", days=-deadline.left)
+    return _("%(days)d working day(s) left", days=deadline.left)
+
+
+def queue_cells(application: Application, calendar, today) -> list:
+    """Return one application's cells as the queue shows them (the export's row)."""
+    submitted = beijing(application.submitted_at)
+    return [
+        application.number, label_of(ApplicationType, application.type),
+        application.physician.name if application.physician else EMPTY,
+        application.institution.name if application.institution else EMPTY,
+        label_of(S, application.status), waiting_days(application, calendar, today),
+        submitted.strftime("%Y-%m-%d") if submitted else EMPTY, deadline_text(deadline_of(application, calendar, today)),
+    ]
+
+
 def chosen_ids() -> list[int]:
     """Return the row ids ticked in a queue's bulk form (anything that cannot be a key is dropped)."""
     return [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10]
 
 
-class ApplicationQueueView(BaseView):
+class ApplicationQueueView(ExportMixin, BaseView):
     """A queue of applications inside the user's row scope, with single and bulk actions."""
 
     default_view = "queue"
+    export_list_method = "queue"
+    # the export needs the queue's own permission
+    method_permission_name = {"queue": "queue", "detail": "detail", "act": "act", "export": "queue"}
     template_queue = "applications/queue.html"
     default_statuses: tuple[S, ...] = ()
     title = _l("Applications")
@@ -114,12 +146,7 @@ class ApplicationQueueView(BaseView):
         statement = self._query(statuses)
         total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
         page = _int_arg("page", 1)
-        rows = db.session.scalars(
-            statement.options(joinedload(Application.physician), joinedload(Application.institution),
-                              selectinload(Application.events))
-            .order_by(*queue_order())
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        ).all()
+        rows = db.session.scalars(self._ordered(statement).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         today = today_in_beijing()
         calendar = calendar_for(db.session, today)
         roles = current_actor().roles
@@ -136,6 +163,26 @@ class ApplicationQueueView(BaseView):
             status_labels=ENUM_LABELS[S], type_labels=ENUM_LABELS[ApplicationType],
             default_statuses=[s.value for s in self.default_statuses], beijing=beijing,
             view_endpoint=self.endpoint,
+        )
+
+    def _ordered(self, statement):
+        return statement.options(
+            joinedload(Application.physician), joinedload(Application.institution), selectinload(Application.events)
+        ).order_by(*queue_order())
+
+    def export_table(self) -> ExportTable:
+        """Return the whole queue of the request's filters, in the page's order and words."""
+        statement = self._query(self._statuses())
+        today = today_in_beijing()
+        calendar = calendar_for(db.session, today)
+
+        def rows():
+            for application in db.session.scalars(self._ordered(statement).execution_options(yield_per=500)):
+                yield queue_cells(application, calendar, today)
+
+        return ExportTable(
+            title=str(self.title), headers=[str(h) for h in QUEUE_HEADERS], rows=rows(), filename="applications",
+            count=db.session.scalar(select(func.count()).select_from(statement.subquery())),
         )
 
     @expose("/<int:application_id>")
