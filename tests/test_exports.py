@@ -323,3 +323,22 @@ def test_unknown_format_is_not_found(as_user):
     client = as_user("reviewer")
     assert client.get("/physicianview/export/pdf").status_code == 404
     assert client.get("/commission/applications/export/doc").status_code == 404
+
+
+def test_the_window_institution_table_exports_every_page(app, as_user, monkeypatch):
+    from app.views.window import WindowBoardView
+
+    client = as_user("reviewer")
+    year = re.search(r"year=(\d{4})", client.get("/commission/window/").get_data(as_text=True)).group(1)
+    body = client.get(f"/commission/window/110000/?year={year}").get_data(as_text=True)
+    page = [[c.replace(",", "") for c in row] for row in table_rows(body, 'id="institution-table"')]
+    names = re.findall(r'(?s)<th scope="row">(.*?)</th>', body[body.index('id="institution-table"'):])
+    assert page and "导出 Excel" in body
+    monkeypatch.setattr(WindowBoardView, "export_chunk", 1)  # one institution per read: the pages join up
+    rows = xlsx_rows(client.get(f"/commission/window/export/xlsx?province=110000&year={year}").data)
+    assert rows[0][0] == "医疗机构" and all(CJK.search(h) for h in rows[0])
+    assert [row[0] for row in rows[1:]] == [_text(n) for n in names]
+    assert [row[1:] for row in rows[1:]] == page
+    assert client.get("/commission/window/export/xlsx?province=abc").status_code == 404
+    client.get("/logout/")
+    assert as_user("reviewer_11").get(f"/commission/window/export/xlsx?province=310000&year={year}").status_code == 404

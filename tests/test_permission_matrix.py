@@ -341,3 +341,42 @@ def test_rest_refuses_anonymous(app, client):
     for view, url in _api_collections(app):
         public = ("can_get", view.class_permission_name) in PUBLIC_GRANTS
         assert client.get(url).status_code == (200 if public else 401), url
+
+
+# --- exports (issue 9 item 4): every list's export needs the list's own permission -------------------
+
+
+def _export_routes(app):
+    for view, rule, permission in _get_endpoints(app):
+        if rule.rule.endswith("/export/<string:fmt>"):
+            yield view, rule, permission
+
+
+def _list_permission(view) -> str:
+    method = getattr(view, "export_list_method", "list")
+    return "can_" + (view.method_permission_name or {}).get(method, method)
+
+
+def test_whoever_may_open_a_list_may_export_it_and_nobody_else(app):
+    routes = list(_export_routes(app))
+    assert len(routes) >= 20
+    for view, _rule, permission in routes:
+        name = view.class_permission_name
+        for role in (R, INST, P):
+            assert expected(role, permission, name) == expected(role, _list_permission(view), name), (role, name)
+
+
+@pytest.mark.parametrize("role", [ADMIN, R, INST, P])
+def test_http_export_access_follows_the_table(app, client, role):
+    assert login(client, USERS[role], PASSWORD).status_code == 302
+    checked = 0
+    for view, rule, permission in _export_routes(app):
+        allowed = expected(role, permission, view.class_permission_name) and permission in view.base_permissions
+        response = client.get(rule.rule.replace("<string:fmt>", "xlsx"))
+        if allowed:
+            assert response.status_code == 200, (role, rule.rule, response.status_code)
+            assert response.mimetype.endswith("spreadsheetml.sheet"), rule.rule
+        else:
+            assert response.status_code == 403, (role, rule.rule, response.status_code)
+        checked += 1
+    assert checked >= 20

@@ -21,10 +21,12 @@ class ExportTable:
     filename: str = "export"  # ASCII stem of the downloaded file's name
 
 
-def cell_text(value) -> str:
-    """Return a cell as the file holds it: the page's text, but an empty cell (「--」) stays empty."""
+def cell_text(value) -> str | int | float:
+    """Return a cell as the file holds it: the page's text (a count stays a number), an empty cell (「--」) empty."""
     if value is None:
         return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
     text = str(value)
     return "" if text == EMPTY else text
 
