@@ -122,6 +122,10 @@ class Config:
     # Lists: FAB's page size is uncapped; ours is not.
     FAB_PAGE_SIZE = 25
     MAX_PAGE_SIZE = _int("MAX_PAGE_SIZE", 100)
+    # Exports (app.exports): a list larger than this is refused on the page (a background job's work);
+    # files are written under EXPORT_DIR and removed once sent.
+    EXPORT_MAX_ROWS_INLINE = _int("EXPORT_MAX_ROWS_INLINE", 50_000)
+    EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
 
     # Business rule knobs (SPEC)
     ACCOUNT_OPENING_DELAY_DAYS = _int("ACCOUNT_OPENING_DELAY_DAYS", 30)
@@ -180,3 +184,4 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing in tests only
     # Uploads of the test databases (the demo's photos too) stay out of the instance folder.
     UPLOAD_DIR = os.environ.get("TEST_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "registry-test-uploads"))
+    EXPORT_DIR = os.environ.get("TEST_EXPORT_DIR", str(Path(tempfile.gettempdir()) / "registry-test-exports"))

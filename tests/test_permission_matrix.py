@@ -35,7 +35,7 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     # commission
     "InstitutionView": {R: MANAGE},
     "DepartmentView": {R: MANAGE},
-    "InstitutionAdminView": {R: {"can_list", "can_show", "can_add", "can_edit"} | MENU},
+    "InstitutionAdminView": {R: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
     "AssessmentView": {R: MANAGE},
     "WindowView": {R: MANAGE},
     "ScopeView": {R: MANAGE},
@@ -46,11 +46,11 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "ApplicationView": {R: READ_EXPORT},
     "RegionView": {R: READ_EXPORT},
     # institution
-    "MyInstitutionView": {INST: {"can_list", "can_show", "can_edit"} | MENU},
+    "MyInstitutionView": {INST: {"can_list", "can_show", "can_edit", "can_export"} | MENU},
     "MyDepartmentView": {INST: MANAGE},
     "MyPhysicianView": {INST: READ_EXPORT | {"can_edit"}},
     "MyAssessmentView": {INST: {"can_list", "can_show", "can_add", "can_edit", "can_export"} | MENU},
-    "ActivationQueueView": {INST: {"can_list", "can_show", "issue_sms", "issue_email", "revoke"} | MENU},
+    "ActivationQueueView": {INST: {"can_list", "can_show", "can_export", "issue_sms", "issue_email", "revoke"} | MENU},
     "SecurityEventView": {R: READ_EXPORT, INST: READ_EXPORT},
     "AuditLogView": {R: {"can_index", "can_export"} | MENU, INST: {"can_index", "can_export"} | MENU},
     # applications (业务申请): queues, the physician's pages and wizard, the workflow API
@@ -341,3 +341,45 @@ def test_rest_refuses_anonymous(app, client):
     for view, url in _api_collections(app):
         public = ("can_get", view.class_permission_name) in PUBLIC_GRANTS
         assert client.get(url).status_code == (200 if public else 401), url
+
+
+# --- exports (issue 9 item 4): every list's export needs the list's own permission -------------------
+
+
+EXPORT_ARGS = {"/commission/window/export/<string:fmt>": "?province=110000"}  # one province's institution table
+
+
+def _export_routes(app):
+    for view, rule, permission in _get_endpoints(app):
+        if rule.rule.endswith("/export/<string:fmt>"):
+            yield view, rule, permission
+
+
+def _list_permission(view) -> str:
+    method = getattr(view, "export_list_method", "list")
+    return "can_" + (view.method_permission_name or {}).get(method, method)
+
+
+def test_whoever_may_open_a_list_may_export_it_and_nobody_else(app):
+    routes = list(_export_routes(app))
+    assert len(routes) >= 20
+    for view, _rule, permission in routes:
+        name = view.class_permission_name
+        for role in (R, INST, P):
+            assert expected(role, permission, name) == expected(role, _list_permission(view), name), (role, name)
+
+
+@pytest.mark.parametrize("role", [ADMIN, R, INST, P])
+def test_http_export_access_follows_the_table(app, client, role):
+    assert login(client, USERS[role], PASSWORD).status_code == 302
+    checked = 0
+    for view, rule, permission in _export_routes(app):
+        allowed = expected(role, permission, view.class_permission_name) and permission in view.base_permissions
+        response = client.get(rule.rule.replace("<string:fmt>", "xlsx") + EXPORT_ARGS.get(rule.rule, ""))
+        if allowed:
+            assert response.status_code == 200, (role, rule.rule, response.status_code)
+            assert response.mimetype.endswith("spreadsheetml.sheet"), rule.rule
+        else:
+            assert response.status_code == 403, (role, rule.rule, response.status_code)
+        checked += 1
+    assert checked >= 20

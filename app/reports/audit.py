@@ -7,6 +7,7 @@ so that their codes never collide with the security events' names.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, String, cast, false, func, literal, null, or_, select, union_all
@@ -97,9 +98,7 @@ def count_events(scope: Scope, chosen: AuditFilter) -> int:
     return db.session.scalar(statement)
 
 
-def page_events(scope: Scope, chosen: AuditFilter, page: int, size: int) -> list:
-    """Return one page of events: (source, id, time, event, name, id number, actor, number, detail, ip)."""
-
+def _ordered(scope: Scope, chosen: AuditFilter):
     def columns(audit, person, actor):
         return [audit.c.source, audit.c.id, audit.c.created_at, audit.c.event, person.name, person.id_number,
                 actor.username, audit.c.number, audit.c.detail, audit.c.ip]
@@ -107,8 +106,14 @@ def page_events(scope: Scope, chosen: AuditFilter, page: int, size: int) -> list
     statement, audit = _filtered(scope, chosen, columns)
     order = (audit.c.created_at.asc(), audit.c.id.asc()) if chosen.ascending else (
         audit.c.created_at.desc(), audit.c.id.desc())
-    statement = statement.order_by(*order, audit.c.source)
-    if size:
-        statement = statement.limit(size).offset((page - 1) * size)
-    return db.session.execute(statement).all()
+    return statement.order_by(*order, audit.c.source)
 
+
+def page_events(scope: Scope, chosen: AuditFilter, page: int, size: int) -> list:
+    """Return one page of events: (source, id, time, event, name, id number, actor, number, detail, ip)."""
+    return db.session.execute(_ordered(scope, chosen).limit(size).offset((page - 1) * size)).all()
+
+
+def stream_events(scope: Scope, chosen: AuditFilter, chunk: int = 500) -> Iterator:
+    """Yield every matching event in list order, reading ``chunk`` rows at a time (for exports)."""
+    yield from db.session.execute(_ordered(scope, chosen).execution_options(yield_per=chunk))

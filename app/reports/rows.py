@@ -1,27 +1,21 @@
-"""The list behind a dashboard number: a page of it, and all of it as CSV or Excel (Chinese headers)."""
+"""The list behind a dashboard number: a page of it, and all of it for the export (Chinese headers)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.domain.enums import ApplicationStatus, ApplicationType
 from app.domain.masking import mask_id_number
 from app.extensions import db
-from app.labels import EMPTY, format_time, label_of
+from app.labels import format_time, label_of
 from app.models import Application, Region
 from app.reports.selection import Selection, apply_selection, base_query
 from app.security.scope import Scope
-
-EXPORT_LIMIT = 50_000
 
 HEADERS = (
     _l("Application number"), _l("Application type"), _l("Status"), _l("Physician"), _l("ID number"),
@@ -72,42 +66,16 @@ def cells(application: Application, region: str | None) -> list[str]:
     ]
 
 
-def export_rows(scope: Scope, chosen: Selection, today: dt.date) -> Iterator[list[str]]:
-    """Yield the cells of every application of the selection (at most EXPORT_LIMIT), in list order."""
+def export_rows(scope: Scope, chosen: Selection, today: dt.date, chunk: int = 500) -> Iterator[list[str]]:
+    """Yield the cells of every application of the selection in list order, reading ``chunk`` rows at a time."""
     statement = (
         _statement(scope, chosen, today)
         .options(joinedload(Application.physician), joinedload(Application.institution))
         .order_by(Application.submitted_at.desc(), Application.id.desc())
-        .limit(EXPORT_LIMIT)
-        .execution_options(yield_per=1000)
+        .execution_options(yield_per=chunk)
     )
     for application, region in db.session.execute(statement):
         yield cells(application, region)
-
-
-def to_csv(headers, rows) -> str:
-    """Return CSV text (UTF-8 with BOM so that Excel reads the Chinese)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([str(h) for h in headers])
-    writer.writerows([cell if cell != EMPTY else "" for cell in row] for row in rows)
-    return out.getvalue()
-
-
-def to_xlsx(headers, rows, title: str) -> bytes:
-    """Return an Excel workbook with one sheet: the headers, then the rows."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31] or "Sheet1")
-    labels = [str(h) for h in headers]
-    for index, label in enumerate(labels, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, 2 * len(label) + 4)
-    sheet.append(labels)
-    for row in rows:
-        sheet.append([cell if cell != EMPTY else "" for cell in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def region_names(codes: list[str]) -> dict[str, str]:

@@ -39,14 +39,14 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^(Reference|Institutions|Physicians|Applications|Audit)$", r"^menu_access$"),
     ],
     INSTITUTION_ADMIN: [
-        (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|menu_access)$"),
+        (r"^MyInstitutionView$", r"^(can_list|can_show|can_edit|can_export|menu_access)$"),
         (r"^InstitutionQueueView$", QUEUE),
         (r"^InstitutionWindowView$", r"^(can_read|can_remind|menu_access)$"),
         (r"^InstitutionProfileChangeView$", QUEUE),
         (r"^ProfileChangeApi$", r"^can_(read|write)$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
         (r"^MyDepartmentView$", MANAGE),
-        (r"^ActivationQueueView$", r"^(can_list|can_show|issue_sms|issue_email|revoke|menu_access)$"),
+        (r"^ActivationQueueView$", r"^(can_list|can_show|can_export|issue_sms|issue_email|revoke|menu_access)$"),
         (r"^SecurityEventView$", READ_EXPORT),
         (r"^AuditLogView$", r"^(can_index|can_export|menu_access)$"),
         (r"^MyPhysicianView$", r"^(can_list|can_show|can_edit|can_export|menu_access)$"),  # edit: 科室

@@ -151,7 +151,7 @@ class ActivationQueueView(ScopedModelView):
     """Accounts waiting for this institution's activation: issue, re-issue and revoke codes."""
 
     datamodel = QueueInterface(Physician)
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_export"]
     base_filters = SCOPE_FILTER + [["id", WaitingForOwnInstitution, lambda: None]]
     base_order = ("verified_at", "asc")
     list_template = "activation/queue_list.html"

@@ -19,8 +19,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain.enums import ApplicationStatus as S
 from app.domain.enums import ApplicationType
+from app.exports.table import ExportTable
+from app.exports.views import ExportMixin
 from app.extensions import db
-from app.labels import ENUM_LABELS
+from app.labels import EMPTY, ENUM_LABELS
 from app.models import Application, ApplicationEvent, Institution, Physician
 from app.security.scope import current_scope, scoped
 from app.views.queue_rows import deadline_badge, queue_rows
@@ -72,15 +74,22 @@ def _safe_next(default: str) -> str:
     return target if target.startswith("/") and not parts.netloc and not target.startswith("//") else default
 
 
+QUEUE_HEADERS = (_l("Application number"), _l("Type"), _l("Physician"), _l("Institution"), _l("Status"),
+                 _l("Waiting (working days)"), _l("Submitted"), _l("Deadline"))
+
+
 def chosen_ids() -> list[int]:
     """Return the row ids ticked in a queue's bulk form (anything that cannot be a key is dropped)."""
     return [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10]
 
 
-class ApplicationQueueView(BaseView):
+class ApplicationQueueView(ExportMixin, BaseView):
     """A queue of applications inside the user's row scope, with single and bulk actions."""
 
     default_view = "queue"
+    export_list_method = "queue"
+    # the export needs the queue's own permission
+    method_permission_name = {"queue": "queue", "detail": "detail", "act": "act", "export": "queue"}
     template_queue = "applications/queue.html"
     default_statuses: tuple[S, ...] = ()
     title = _l("Applications")
@@ -116,17 +125,10 @@ class ApplicationQueueView(BaseView):
         statement = self._query(statuses)
         total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
         page = _int_arg("page", 1)
-        rows = db.session.execute(
-            statement.add_columns(last_event_at())
-            .options(joinedload(Application.physician).load_only(Physician.name),
-                     joinedload(Application.institution).load_only(Institution.name))
-            .order_by(*queue_order())
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        ).all()
+        rows = db.session.execute(self._ordered(statement).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         today = today_in_beijing()
         calendar = calendar_for(db.session, today)
-        roles = current_actor().roles
-        items = queue_rows(rows, calendar, today, roles)
+        items = queue_rows(rows, calendar, today, current_actor().roles)
         bulk = sorted({t.action for item in items for t in item.actions}, key=list(BY_ACTION).index)
         return self.render_template(
             self.template_queue, items=items, total=total, page=page, page_size=PAGE_SIZE,
@@ -134,6 +136,33 @@ class ApplicationQueueView(BaseView):
             status_labels=ENUM_LABELS[S], type_labels=ENUM_LABELS[ApplicationType],
             default_statuses=[s.value for s in self.default_statuses], beijing=beijing,
             view_endpoint=self.endpoint,
+        )
+
+    def _ordered(self, statement):
+        """Return the queue's rows in the page's order: (application, time of its last event)."""
+        return (
+            statement.add_columns(last_event_at())
+            .options(joinedload(Application.physician).load_only(Physician.name),
+                     joinedload(Application.institution).load_only(Institution.name))
+            .order_by(*queue_order())
+        )
+
+    def export_table(self) -> ExportTable:
+        """Return the whole queue of the request's filters, in the page's order and words."""
+        statement = self._query(self._statuses())
+        today = today_in_beijing()
+        calendar = calendar_for(db.session, today)
+
+        def rows():
+            result = db.session.execute(self._ordered(statement).execution_options(yield_per=500))
+            for chunk in result.partitions():
+                for row in queue_rows(chunk, calendar, today, ()):
+                    yield [row.number, row.type, row.physician, row.institution, row.status, row.waiting_days,
+                           row.submitted, row.deadline.text if row.deadline else EMPTY]
+
+        return ExportTable(
+            title=str(self.title), headers=[str(h) for h in QUEUE_HEADERS], rows=rows(), filename="applications",
+            count=db.session.scalar(select(func.count()).select_from(statement.subquery())),
         )
 
     @expose("/<int:application_id>")

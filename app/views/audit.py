@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from dateutil import parser
-from flask import Response, abort, request
+from flask import request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget
 from flask_appbuilder.models.filters import BaseFilter
@@ -20,12 +20,12 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 
 from app.domain.masking import mask_id_number
-from app.extensions import db
+from app.exports.table import ExportTable
+from app.exports.views import ExportMixin
 from app.labels import format_time
-from app.models import Physician, RegistryUser, SecurityEvent
-from app.reports.audit import APP_PREFIX, AuditFilter, count_events, page_events
+from app.models import Physician, SecurityEvent
+from app.reports.audit import APP_PREFIX, AuditFilter, count_events, page_events, stream_events
 from app.reports.period import PeriodError, parse_period
-from app.reports.rows import EXPORT_LIMIT, to_csv, to_xlsx
 from app.security.scope import current_scope
 from app.views.base import ReadOnlyMixin, ScopedModelView
 from app.window.funnel import WAITING
@@ -76,7 +76,6 @@ DETAIL_LABELS = {
     "auto": _l("Automatic activation"),
 }
 
-EXPORT_CHUNK = 500
 REMINDER_DETAIL = re.compile(r"(?P<cohort>\d{4})\|(?P<bucket>\w+)\|(?P<num>\d+)")  # window.commands.reminder_detail
 
 
@@ -188,26 +187,6 @@ class SecurityEventView(ReadOnlyMixin, ScopedModelView):
     }
     formatters_columns = {"created_at": local_time, "event": event_label, "detail": detail_label}
 
-    def export_rows(self, items):
-        """Export as the list shows it, loading the related people in a few batches."""
-        loaded = _preload(items)  # held so the identity map (weak references) keeps the rows
-        yield from super().export_rows(items)
-        del loaded
-
-
-def _preload(items: list[SecurityEvent]) -> list:
-    """Load the physicians and users of the events so each row's lookup hits the identity map."""
-    loaded: list = []
-    for model, keys in (
-        (Physician, {item.physician_id for item in items}),
-        (RegistryUser, {i.user_id for i in items} | {i.actor_id for i in items}),
-    ):
-        keys = sorted(k for k in keys if k is not None)
-        for start in range(0, len(keys), EXPORT_CHUNK):
-            chunk = keys[start : start + EXPORT_CHUNK]
-            loaded.extend(db.session.scalars(select(model).where(model.id.in_(chunk))))
-    return loaded
-
 
 # --- 审计日志: security events and application events in one list (UNION ALL in SQL) -----------------
 
@@ -240,11 +219,12 @@ def log_cells(row) -> list[str]:
             actor or "", number or "", detail_label(detail), ip or ""]
 
 
-class AuditLogView(BaseView):
+class AuditLogView(ExportMixin, BaseView):
     """审计日志: every security and application event in the user's scope, searchable and exportable."""
 
     route_base = "/audit/log"
     default_view = "index"
+    export_list_method = "index"
 
     def _filter(self) -> AuditFilter:
         period = parse_period(request.args, today_in_beijing())
@@ -274,23 +254,12 @@ class AuditLogView(BaseView):
             title=_("Audit log"),
         )
 
-    @expose("/export/<string:fmt>")
-    @has_access
-    def export(self, fmt: str):
-        """Download the matching events (inside the scope) as CSV or Excel."""
-        if fmt not in ("csv", "xlsx"):
-            abort(404)
-        try:
-            chosen = self._filter()
-        except PeriodError as error:
-            return self.render_template("audit/log.html", error=error.message, rows=[], total=0, page=1, pages=1,
-                                        choices=self._choices(), period=None, title=_("Audit log")), 400
-        rows = [log_cells(r) for r in page_events(current_scope(), chosen, 1, EXPORT_LIMIT)]
-        disposition = {"Content-Disposition": f"attachment; filename=audit-log.{fmt}"}
-        if fmt == "csv":
-            return Response(to_csv(LOG_HEADERS, rows), mimetype="text/csv", headers=disposition)
-        return Response(to_xlsx(LOG_HEADERS, rows, _("Audit log")), headers=disposition,
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def export_table(self) -> ExportTable:
+        """Return every event of the search, in the page's order and cells (ID numbers masked)."""
+        scope, chosen = current_scope(), self._filter()
+        return ExportTable(title=_("Audit log"), headers=[str(h) for h in LOG_HEADERS],
+                           count=count_events(scope, chosen), filename="audit-log",
+                           rows=(log_cells(row) for row in stream_events(scope, chosen)))
 
 
 def _page_arg() -> int:

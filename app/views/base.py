@@ -1,24 +1,25 @@
-"""The base of every model screen: row scope, safe paging, scoped actions and CSV export."""
+"""The base of every model screen: row scope, safe paging, scoped actions and the shared export."""
 
 from __future__ import annotations
 
-import csv
+import copy
 import datetime
-import io
 import re
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args
+from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Date, Integer
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 
+from app.exports.table import ExportTable, batched
+from app.exports.views import ExportMixin
 from app.labels import cell_formatter, choices, enum_of
 from app.security.scope import SCOPE_FILTER
 from app.views.choices import ScopedChoicesMixin
@@ -164,7 +165,7 @@ class ReadOnlyMixin:
     base_permissions = ["can_list", "can_show", "can_export"]
 
 
-class ScopedModelView(ReturnToListMixin, ScopedChoicesMixin, SafeFormsMixin, ModelView):
+class ScopedModelView(ExportMixin, ReturnToListMixin, ScopedChoicesMixin, SafeFormsMixin, ModelView):
     """A ModelView that only ever touches rows inside the current user's scope.
 
     Subclasses set ``datamodel``, columns and ``base_order``; scope columns that must not be
@@ -175,8 +176,6 @@ class ScopedModelView(ReturnToListMixin, ScopedChoicesMixin, SafeFormsMixin, Mod
     base_order = ("id", "desc")
     list_template = "scoped_list.html"
     page_size = 25
-    export_columns: list[str] = []
-    export_limit = 50_000
     # column -> search filters replacing FAB's defaults (e.g. an indexable prefix match)
     search_filters_override: dict[str, list] = {}
 
@@ -194,7 +193,7 @@ class ScopedModelView(ReturnToListMixin, ScopedChoicesMixin, SafeFormsMixin, Mod
     def _init_cell_formatters(self) -> None:
         """Show every cell by its type: labels of enumerations, 是/否, dates, Beijing times, 「--」."""
         self.formatters_columns = dict(self.formatters_columns)
-        for column in {*self.list_columns, *self.show_columns, *self.export_columns}:
+        for column in {*self.list_columns, *self.show_columns}:
             self.formatters_columns.setdefault(column, cell_formatter(self.datamodel.obj, column))
 
     def _init_enum_filters(self) -> None:
@@ -258,14 +257,8 @@ class ScopedModelView(ReturnToListMixin, ScopedChoicesMixin, SafeFormsMixin, Mod
         datamodel = self.datamodel
         base = datamodel.session.query(datamodel.obj)
         count = datamodel.query_count(base, joined_filters)
-        query = datamodel.apply_all(
-            base.options(*self.list_load_options()),
-            joined_filters,
-            order_column,
-            order_direction,
-            page=page,
-            page_size=page_size,
-        )
+        query = self.ordered_query(base.options(*self.list_load_options()), joined_filters, order_column, order_direction)
+        query = datamodel.apply_pagination(query, page, page_size)
         items = query.all()
         pks = [self._serialize_pk_if_composite(pk) for pk in datamodel.get_keys(items)]
         widgets["list"] = self.list_widget(
@@ -333,36 +326,46 @@ class ScopedModelView(ReturnToListMixin, ScopedChoicesMixin, SafeFormsMixin, Mod
             abort(403)
         return handler
 
-    def export_rows(self, items):
-        """Yield one row of cell texts per item, formatted as on the screen (masked where the list masks)."""
-        columns = self.export_columns or self.list_columns
-        formatters = [self.formatters_columns[column] for column in columns]
-        for item in items:
-            yield [_export_text(f, _cell(item, c)) for c, f in zip(columns, formatters, strict=True)]
+    def ordered_query(self, query, filters, order_column: str, order_direction: str):
+        """Apply the filters and the order, then the key: rows of equal sort value keep one order."""
+        query = self.datamodel.apply_all(query, filters, order_column, order_direction)
+        return query.order_by(*sa_inspect(self.datamodel.obj).primary_key)
+
+    def list_order(self) -> tuple[str, str]:
+        """Return the order the list page uses: the one in the URL, else ``base_order``."""
+        order = get_order_args().get(self.__class__.__name__)
+        return order if order else (self.base_order or ("", ""))
 
     @expose("/export/")
+    @expose("/export/<string:fmt>")
     @has_access
-    def export(self):
-        """Download the filtered list, inside the row scope, as CSV (UTF-8 with BOM for Excel)."""
-        get_filter_args(self._filters)
-        joined = self._filters.get_joined_filters(self._base_filters)
-        order_column, order_direction = self.base_order
-        columns = self.export_columns or self.list_columns
-        query = self.datamodel.session.query(self.datamodel.obj).options(*self.list_load_options(columns))
-        items = self.datamodel.apply_all(
-            query, joined, order_column, order_direction, page=0, page_size=self.export_limit
-        ).all()
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow([str(self.label_columns.get(c, c)) for c in columns])
-        writer.writerows(self.export_rows(items))
-        filename = f"{self.__class__.__name__.removesuffix('View').lower()}.csv"
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename={filename}"},
+    def export(self, fmt: str = "csv"):
+        """Download the filtered list as the user sees it, as Excel or CSV (``/export/`` is CSV)."""
+        return self.export_response(fmt)
+
+    def export_table(self) -> ExportTable:
+        """Return the list of this request: its columns and labels, filters, order and row scope."""
+        filters = copy.copy(self._filters)  # the view's own instance is shared between requests
+        filters.clear_filters()
+        get_filter_args(filters)
+        joined = filters.get_joined_filters(self._base_filters)
+        columns = list(self.list_columns)
+        base = self.datamodel.session.query(self.datamodel.obj)
+        query = self.ordered_query(base.options(*self.list_load_options(columns)), joined, *self.list_order())
+        return ExportTable(
+            title=str(self.list_title or self.__class__.__name__),
+            headers=[str(self.label_columns.get(c, c)) for c in columns],
+            count=self.datamodel.query_count(base, joined),
+            rows=self.export_cells(query, columns),
+            filename=self.__class__.__name__.removesuffix("View").lower(),
         )
+
+    def export_cells(self, query, columns: list[str]):
+        """Yield each row's cells through the list's own formatters, reading the rows in chunks."""
+        formatters = [self.formatters_columns.get(c) for c in columns]
+        for chunk in batched(query.yield_per(500)):
+            for values in self.datamodel.get_values(chunk, columns):
+                yield [f(values[c]) if f else values[c] for c, f in zip(columns, formatters, strict=True)]
 
 
 def _choices_query(datamodel, rel_filters: list):
@@ -373,17 +376,3 @@ def _choices_query(datamodel, rel_filters: list):
         return datamodel.apply_all(datamodel.session.query(datamodel.obj), filters).all()
 
     return query
-
-
-def _cell(item, column: str):
-    value = item
-    for part in column.split("."):
-        value = getattr(value, part, None) if value is not None else None
-    return value() if callable(value) else value
-
-
-def _export_text(formatter, value) -> str:
-    """Return the cell text of an export: as on the screen, but empty cells stay empty."""
-    if value is None or value == "" or (isinstance(value, list) and not value):
-        return ""
-    return str(formatter(value))

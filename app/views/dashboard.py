@@ -1,4 +1,4 @@
-"""统计分析: the reviewers' dashboard, the list behind every number and its CSV / Excel export.
+"""统计分析: the reviewers' dashboard, the list behind every number and its export (app.exports).
 
 Thin: read the range and the keys, ask app.reports for the aggregates (SQL, row scope applied),
 render. Every number links to ``rows`` with the same keys; ``rows`` exports exactly what it lists.
@@ -7,9 +7,8 @@ render. Every number links to ``rows`` with the same keys; ``rows`` exports exac
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
-from flask import Response, request, url_for
+from flask import request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -18,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from app.commands import message_for
 from app.domain.enums import ApplicationStatus, ApplicationType, Category
 from app.domain.errors import RuleViolation
+from app.exports.table import ExportTable
+from app.exports.views import ExportMixin
 from app.extensions import db
 from app.labels import ENUM_LABELS
 from app.reports import dashboard as stats
@@ -57,11 +58,12 @@ def _calendar(period: Period, today: dt.date):
     return load_calendar(db.session, EARLIEST, max(period.last, today) + dt.timedelta(days=400))
 
 
-class DashboardView(BaseView):
+class DashboardView(ExportMixin, BaseView):
     """Counts, stage times and overdue items of the reviewer's jurisdiction over a date range."""
 
     route_base = "/commission/dashboard"
     default_view = "index"
+    export_list_method = "rows"
 
     def _period(self, today: dt.date) -> tuple[Period | None, str | None]:
         try:
@@ -157,7 +159,7 @@ class DashboardView(BaseView):
             "dashboard/rows.html", error=None, chosen=chosen, total=total, items=items, page=page,
             pages=max(1, -(-total // PAGE_SIZE)), cells=listing.cells, headers=listing.HEADERS,
             describe=self._describe(chosen), title=_("Applications"),
-            export_limit=listing.EXPORT_LIMIT, stage_labels=STAGE_LABELS,
+            stage_labels=STAGE_LABELS,
         )
 
     def _describe(self, chosen: Selection) -> list[str]:
@@ -179,27 +181,13 @@ class DashboardView(BaseView):
             parts.append(_("Overdue"))
         return parts
 
-    @expose("/export/<string:fmt>")
-    @has_access
-    def export(self, fmt: str):
-        """Download the list behind a number as CSV or Excel, inside the row scope."""
-        if fmt not in ("csv", "xlsx"):
-            return self.render_template("dashboard/rows.html", error=_("Choose CSV or Excel."),
-                                        title=_("Applications"), chosen=None), 404
+    def export_table(self) -> ExportTable:
+        """Return every application behind the number, in the list's order and cells."""
         today = today_in_beijing()
-        chosen, error = self._selection(today)
-        if chosen is None:
-            return self.render_template("dashboard/rows.html", error=error, title=_("Applications"), chosen=None), 400
-        rows = listing.export_rows(current_scope(), chosen, today)
-        name = _("Applications")
-        filename = quote(f"{name}-{today:%Y%m%d}.{fmt}")
-        headers = {"Content-Disposition": f"attachment; filename=applications.{fmt}; filename*=UTF-8''{filename}"}
-        if fmt == "csv":
-            return Response(listing.to_csv(listing.HEADERS, rows), mimetype="text/csv", headers=headers)
-        return Response(
-            listing.to_xlsx(listing.HEADERS, rows, name),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers,
-        )
+        chosen, scope = selection_from(request.args, parse_period(request.args, today)), current_scope()
+        return ExportTable(title=_("Applications"), headers=[str(h) for h in listing.HEADERS],
+                           count=listing.count_rows(scope, chosen, today), filename="applications",
+                           rows=listing.export_rows(scope, chosen, today))
 
     def link(self, chosen: Selection, **changes) -> str:
         """Return the URL of the list behind a number."""

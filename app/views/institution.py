@@ -30,7 +30,7 @@ class MyInstitutionView(ScopedModelView):
     """本机构信息: the admin's own institution; only contact details and 自动激活 are editable."""
 
     datamodel = SQLAInterface(Institution)
-    base_permissions = ["can_list", "can_show", "can_edit"]
+    base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
     list_title = show_title = edit_title = _l("My institution")
     list_columns = ["name", "license_no", "region.name", "auto_activate"]
     show_columns = ["name", "license_no", "region", "kind", "grade", "address", "phone", "auto_activate", "departments"]

@@ -19,8 +19,10 @@ from sqlalchemy.orm import joinedload
 from app.commands import CommandError
 from app.documents.photos import read_photo
 from app.domain.enums import ProfileChangeStatus as PC
+from app.exports.table import ExportTable, batched
+from app.exports.views import ExportMixin
 from app.extensions import db
-from app.labels import ENUM_LABELS, format_time
+from app.labels import EMPTY, ENUM_LABELS, format_time, label_of
 from app.models import Department, Physician, ProfileChange
 from app.security.scope import current_scope, scoped
 from app.views.applications import _int_arg, _safe_next, chosen_ids, current_actor
@@ -39,6 +41,24 @@ from app.workflow.profile_rules import (
 
 PAGE_SIZE = 25
 FORM_FIELDS = ("education", "school", "title", "department_id")
+CHANGE_HEADERS = (_l("Physician"), _l("Institution"), _l("Changes (current → requested)"), _l("Status"),
+                  _l("Reason"), _l("Submitted"))
+
+
+def item_text(item: dict) -> str:
+    """Return one changed field as the queue shows it: 学历：本科 → 硕士研究生 (a photo by name)."""
+    if item["field"] == "photo":
+        return f"{item['label']}：{_('Requested photo')}"
+    old = item["old"] if item["old"] not in (None, "") else EMPTY
+    return f"{item['label']}：{old} → {item['new']}"
+
+
+def change_cells(row: dict) -> list:
+    """Return one request's cells as the queue shows them (the export's row)."""
+    change = row["change"]
+    return [change.physician.name, change.institution.name if change.institution else EMPTY,
+            "；".join(item_text(item) for item in row["items"]), label_of(PC, change.status),
+            change.reason or EMPTY, format_time(change.created_at)]
 
 
 def _scoped_change(change_id: int) -> ProfileChange:
@@ -67,6 +87,12 @@ def _with_items(changes: list[ProfileChange]) -> list[dict]:
     role = current_scope().role
     return [{"change": c, "items": change_items(c, names), "actions": available_change_actions(c.status, role)}
             for c in changes]
+
+
+def _ordered(statement):
+    """Order a queue of requests as its page does: the pending first, the longest waiting first."""
+    return statement.options(joinedload(ProfileChange.physician), joinedload(ProfileChange.institution)).order_by(
+        ProfileChange.status != PC.PENDING, ProfileChange.created_at, ProfileChange.id)
 
 
 class MyProfileChangeView(BaseView):
@@ -145,10 +171,11 @@ class MyProfileChangeView(BaseView):
         return _photo_response(change_id, which)
 
 
-class ProfileChangeQueueView(BaseView):
+class ProfileChangeQueueView(ExportMixin, BaseView):
     """信息变更 requests inside the user's row scope: a filtered list and one detail page per request."""
 
     default_view = "queue"
+    export_list_method = "queue"
     title = _l("Profile change requests")
     default_status: str | None = PC.PENDING
 
@@ -172,17 +199,27 @@ class ProfileChangeQueueView(BaseView):
         statement = self._query()
         total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
         page = _int_arg("page", 1)
-        changes = db.session.scalars(
-            statement.options(joinedload(ProfileChange.physician), joinedload(ProfileChange.institution))
-            .order_by(ProfileChange.status != PC.PENDING, ProfileChange.created_at, ProfileChange.id)
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        ).all()
+        changes = db.session.scalars(_ordered(statement).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         rows = _with_items(list(changes))
         bulk = [ACTIONS[a] for a in STAFF_ACTIONS if any(ACTIONS[a] in row["actions"] for row in rows)]
         return self.render_template(
             "profile_changes/queue.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
             bulk_actions=bulk, title=self.title, status_labels=ENUM_LABELS[PC], format_time=format_time,
             view_endpoint=self.endpoint, can_act=hasattr(self, "act"),
+        )
+
+    def export_table(self) -> ExportTable:
+        """Return every request of the request's filters, in the page's order and words."""
+        statement = self._query()
+
+        def rows():
+            result = db.session.scalars(_ordered(statement).execution_options(yield_per=500))
+            for chunk in batched(result):
+                yield from (change_cells(row) for row in _with_items(chunk))
+
+        return ExportTable(
+            title=str(self.title), headers=[str(h) for h in CHANGE_HEADERS], rows=rows(), filename="profile-changes",
+            count=db.session.scalar(select(func.count()).select_from(statement.subquery())),
         )
 
     @expose("/<int:change_id>")
@@ -206,7 +243,7 @@ class InstitutionProfileChangeView(ProfileChangeQueueView):
     """信息变更审核 of an institution: its physicians' requests, to confirm or return with a reason."""
 
     route_base = "/institution/profile-changes"
-    method_permission_name = {"queue": "queue", "detail": "detail", "photo": "detail", "act": "act"}
+    method_permission_name = {"queue": "queue", "detail": "detail", "photo": "detail", "act": "act", "export": "queue"}
 
     @expose("/act", methods=["POST"])
     @has_access
@@ -238,4 +275,4 @@ class CommissionProfileChangeView(ProfileChangeQueueView):
     route_base = "/commission/profile-changes"
     title = _l("Profile change records")
     default_status = None
-    method_permission_name = {"queue": "queue", "detail": "detail", "photo": "detail"}
+    method_permission_name = {"queue": "queue", "detail": "detail", "photo": "detail", "export": "queue"}

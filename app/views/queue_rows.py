@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from app.domain.enums import ApplicationStatus, ApplicationType
-from app.labels import ENUM_LABELS
+from app.labels import EMPTY, ENUM_LABELS
 from app.workflow.progress import Deadline, beijing, deadline_of, waiting_days_since
 from app.workflow.transitions import available_actions
 
@@ -37,6 +37,7 @@ class QueueRow:
     institution: str
     status: str
     waiting: str | None
+    waiting_days: int | None
     submitted: str
     created: str
     deadline: Badge | None
@@ -70,8 +71,8 @@ def queue_rows(rows, calendar, today: dt.date, roles) -> list[QueueRow]:
         result.append(QueueRow(
             id=a.id, number=a.number, type=str(types.get(a.type, a.type)), physician=a.physician.name,
             institution=a.institution.name, status=str(statuses.get(a.status, a.status)),
-            waiting=None if waiting is None else waiting_text % {"days": waiting},
-            submitted=beijing(a.submitted_at).strftime("%Y-%m-%d") if a.submitted_at else "--",
+            waiting=None if waiting is None else waiting_text % {"days": waiting}, waiting_days=waiting,
+            submitted=beijing(a.submitted_at).strftime("%Y-%m-%d") if a.submitted_at else EMPTY,
             created=beijing(a.created_at).strftime("%Y-%m-%d %H:%M"),
             deadline=deadline_badge(deadline), overdue=bool(deadline and deadline.overdue),
             selectable=select_text % {"number": a.number} if actions else None, actions=actions,

@@ -24,7 +24,7 @@ class InstitutionAdminView(ScopedModelView):
 
     datamodel = SQLAInterface(RegistryUser)
     base_filters = SCOPE_FILTER + [["institution_id", FilterNotEqual, None]]
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
     list_title = show_title = add_title = edit_title = _l("Institution admin accounts")
     list_columns = ["username", "first_name", "email", "institution.name", "active", "last_login"]
     show_columns = ["username", "first_name", "email", "institution", "active", "last_login", "fail_login_count"]

@@ -14,6 +14,9 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.exports.service import ExportError
+from app.exports.table import ExportTable
+from app.exports.views import ExportMixin
 from app.extensions import db
 from app.models import Institution
 from app.security.scope import current_scope
@@ -40,6 +43,10 @@ def _page() -> int:
     return min(int(value), 100_000) if value.isdigit() and int(value) >= 1 else 1
 
 
+def _is_province(code: str) -> bool:
+    return len(code) == 6 and code.isdigit() and code.endswith("0000")
+
+
 def segments(counts: dict[str, int]) -> list[int]:
     """Split a funnel into where its people stand now (never negative)."""
     ladder = [max(counts.get("qualified", 0), counts.get("accounts", 0))] + [counts.get(k, 0) for k in FUNNEL_KEYS[1:]]
@@ -61,12 +68,39 @@ def qualification_link(year: int, province: str) -> str:
     return f"{url_for('QualificationView.list')}?{urlencode({'_flt_0_exam_year': year, '_flt_0_province_code': province})}"
 
 
-class WindowBoardView(BaseView):
+class WindowBoardView(ExportMixin, BaseView):
     """年度注册窗口 for reviewers: every province's window and the cohort's funnel, with drill-down."""
 
     route_base = "/commission/window"
     default_view = "index"
-    method_permission_name = {"index": "read", "province": "read"}
+    export_list_method = "index"
+    method_permission_name = {"index": "read", "province": "read", "export": "read"}
+    export_chunk = 500
+
+    def export_back_url(self) -> str:
+        """Return the province page the export was asked from."""
+        province = request.args.get("province", "")
+        return url_for(".province", province=province, year=_year(lambda: None)) if _is_province(province) \
+            else url_for(".index")
+
+    def export_table(self) -> ExportTable:
+        """Return the institution table of one province (``province`` and ``year`` in the query), every page."""
+        scope, today = current_scope(), today_in_beijing()
+        province = request.args.get("province", "")
+        year = _year(lambda: board.default_year(db.session, scope, today))
+        rows = board.province_rows(db.session, scope, year, today, only=province) if _is_province(province) else []
+        if not rows:
+            raise ExportError("export_unknown")
+        count, _first = by_institution(db.session, year, scope, province, 1, 1)
+        keys = FUNNEL_KEYS[1:]
+
+        def cells():
+            for page in range(1, -(-count // self.export_chunk) + 1):
+                for inst in by_institution(db.session, year, scope, province, page, self.export_chunk)[1]:
+                    yield [inst.name, *[inst.counts[key] for key in keys]]
+
+        return ExportTable(title=f"{rows[0].name} {year}", filename=f"window-{province}-{year}", count=count,
+                           headers=[_("Institution"), *[str(FUNNEL_LABELS[key]) for key in keys]], rows=cells())
 
     def _common(self, year: int, rows, title: str) -> dict:
         labels = [str(FUNNEL_LABELS[k]) for k in FUNNEL_KEYS]
@@ -100,7 +134,7 @@ class WindowBoardView(BaseView):
     def province(self, province: str):
         """Show one province's window and its institutions' funnels (paged)."""
         scope, today = current_scope(), today_in_beijing()
-        if len(province) != 6 or not province.isdigit() or not province.endswith("0000"):
+        if not _is_province(province):
             abort(404)
         year = _year(lambda: board.default_year(db.session, scope, today))
         rows = board.province_rows(db.session, scope, year, today, only=province)
