@@ -122,6 +122,9 @@ class Config:
     # Lists: FAB's page size is uncapped; ours is not.
     FAB_PAGE_SIZE = 25
     MAX_PAGE_SIZE = _int("MAX_PAGE_SIZE", 100)
+    # Lists whose rows PostgreSQL's planner estimates above this show the estimate (「约 N」) instead
+    # of an exact count(*) that would read millions of rows (app/counting.py); SQLite counts exactly.
+    LIST_ESTIMATE_THRESHOLD = _int("LIST_ESTIMATE_THRESHOLD", 100_000)
 
     # Business rule knobs (SPEC)
     ACCOUNT_OPENING_DELAY_DAYS = _int("ACCOUNT_OPENING_DELAY_DAYS", 30)

@@ -13,10 +13,11 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.commands import CommandError
+from app.counting import count_rows
 from app.documents.photos import read_photo
 from app.domain.enums import ProfileChangeStatus as PC
 from app.extensions import db
@@ -170,7 +171,7 @@ class ProfileChangeQueueView(BaseView):
     def queue(self):
         """List the requests, the longest waiting first."""
         statement = self._query()
-        total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+        total = count_rows(db.session, statement)  # 「约 N」 above the threshold
         page = _int_arg("page", 1)
         changes = db.session.scalars(
             statement.options(joinedload(ProfileChange.physician), joinedload(ProfileChange.institution))
