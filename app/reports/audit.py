@@ -104,19 +104,27 @@ def page_events(scope: Scope, chosen: AuditFilter, page: int, size: int) -> list
         security = _first(security, SecurityEvent, chosen.ascending, page * size)
         application = _first(application, ApplicationEvent, chosen.ascending, page * size)
     audit = union_all(security, application).subquery("audit")
+    chosen_rows = select(audit).order_by(*_order(audit, chosen.ascending))
+    if size:
+        chosen_rows = chosen_rows.limit(size).offset((page - 1) * size)
+    rows = chosen_rows.subquery("page")
+    # the names of the page's people only: joined after the page is cut (many-to-one, no row added)
     person, actor = PERSON, ACTOR
     statement = (
-        select(audit.c.source, audit.c.id, audit.c.created_at, audit.c.event, person.name, person.id_number,
-               actor.username, audit.c.number, audit.c.detail, audit.c.ip).select_from(audit)
-        .outerjoin(person, person.id == audit.c.physician_id)
-        .outerjoin(actor, actor.id == func.coalesce(audit.c.actor_id, audit.c.user_id))
+        select(rows.c.source, rows.c.id, rows.c.created_at, rows.c.event, person.name, person.id_number,
+               actor.username, rows.c.number, rows.c.detail, rows.c.ip).select_from(rows)
+        .outerjoin(person, person.id == rows.c.physician_id)
+        .outerjoin(actor, actor.id == func.coalesce(rows.c.actor_id, rows.c.user_id))
+        .order_by(*_order(rows, chosen.ascending))
     )
-    order = (audit.c.created_at.asc(), audit.c.id.asc()) if chosen.ascending else (
-        audit.c.created_at.desc(), audit.c.id.desc())
-    statement = statement.order_by(*order, audit.c.source)
-    if size:
-        statement = statement.limit(size).offset((page - 1) * size)
     return db.session.execute(statement).all()
+
+
+def _order(rows, ascending: bool) -> tuple:
+    """Return the log's order on a merged SELECT: time, then id, then the log it comes from."""
+    if ascending:
+        return rows.c.created_at.asc(), rows.c.id.asc(), rows.c.source
+    return rows.c.created_at.desc(), rows.c.id.desc(), rows.c.source
 
 
 def _first(side, model, ascending: bool, rows: int):
