@@ -126,6 +126,9 @@ class Config:
     # files are written under EXPORT_DIR and removed once sent.
     EXPORT_MAX_ROWS_INLINE = _int("EXPORT_MAX_ROWS_INLINE", 50_000)
     EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+    # Lists whose rows PostgreSQL's planner estimates above this show the estimate (「约 N」) instead
+    # of an exact count(*) that would read millions of rows (app/counting.py); SQLite counts exactly.
+    LIST_ESTIMATE_THRESHOLD = _int("LIST_ESTIMATE_THRESHOLD", 100_000)
 
     # Business rule knobs (SPEC)
     ACCOUNT_OPENING_DELAY_DAYS = _int("ACCOUNT_OPENING_DELAY_DAYS", 30)

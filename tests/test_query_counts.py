@@ -13,10 +13,14 @@ from sqlalchemy import event, insert, select
 from app.domain.identity import id_check_digit
 from app.extensions import db
 from app.models import Institution, Physician
+from tests.conftest import PG_URL
 
 # user (3 statements: user, roles, groups, loaded by Flask-Login) + count + one joined SELECT,
 # and for the institution list the department choices of its search form.
 MAX_STATEMENTS = 4  # user with roles and groups, count, page; the institution list adds its department choices
+# On PostgreSQL a list first asks the planner for its row estimate (one EXPLAIN, app/counting.py);
+# above LIST_ESTIMATE_THRESHOLD that estimate replaces the count, below it the exact count follows.
+ESTIMATE = 1 if PG_URL else 0
 COMMISSION_LIST = "/physicianview/list/"
 INSTITUTION_LIST = "/myphysicianview/list/"
 ROW_LINK = re.compile(r'href="/(?:my)?physicianview/show/\d+"')
@@ -80,7 +84,7 @@ def test_list_statement_count_is_small_and_independent_of_rows(app, as_user, use
     rows_after = len(ROW_LINK.findall(client.get(url).get_data(as_text=True)))
 
     assert rows_after == 25 > rows_before  # the page really shows more rows now
-    assert len(before) <= MAX_STATEMENTS, before
+    assert len(before) <= MAX_STATEMENTS + ESTIMATE, before
     assert len(after) == len(before), after  # no statement per row (no N+1)
 
 
@@ -92,13 +96,14 @@ def test_statement_count_does_not_depend_on_menu_size(app, client):
         client.get("/logout/")
         assert login(client, username).status_code == 302
         counts[username] = len(statements_for(app, client, COMMISSION_LIST))
-    assert counts["admin"] == counts["reviewer"] <= MAX_STATEMENTS
+    assert counts["admin"] == counts["reviewer"] <= MAX_STATEMENTS + ESTIMATE
 
 
 def test_list_joins_related_columns_instead_of_lazy_loading(app, as_user):
     client = as_user("reviewer")
     statements = statements_for(app, client, COMMISSION_LIST)
-    listing = [s for s in statements if "FROM physician" in s and "count(" not in s.lower()]
+    listing = [s for s in statements if "FROM physician" in s and "count(" not in s.lower()
+               and not s.startswith("EXPLAIN")]  # PostgreSQL: the planner's estimate of the count
     assert len(listing) == 1
     assert "JOIN institution" in listing[0] and "JOIN region" in listing[0]
     assert not any(s.lstrip().startswith("SELECT institution.") for s in statements)
@@ -225,11 +230,11 @@ def test_every_list_page_issues_the_statements_it_needs_and_no_more(app, client)
                 continue
             count = len(statements_for(app, client, f"{view.route_base}/list/"))
             worst[name] = max(worst.get(name, 0), count)
-            if count > LIST_STATEMENTS.get(name, DEFAULT_LIST_STATEMENTS):
+            if count > LIST_STATEMENTS.get(name, DEFAULT_LIST_STATEMENTS) + ESTIMATE:
                 too_many.append((username, name, count))
     assert not too_many, too_many
     assert names - UNTUNED_LISTS == set(worst), "a list page was not tried by any user"
-    loose = {n: c for n, c in worst.items() if c < LIST_STATEMENTS.get(n, DEFAULT_LIST_STATEMENTS)}
+    loose = {n: c for n, c in worst.items() if c < LIST_STATEMENTS.get(n, DEFAULT_LIST_STATEMENTS) + ESTIMATE}
     assert not loose, f"bounds above what the pages need, tighten them: {loose}"
 
 
@@ -238,7 +243,7 @@ REPORT_PAGES = {
     # user; calendar entries and years; 4 counts in one UNION ALL; scopes; institutions; stage times; overdue
     "/commission/dashboard/?from=2024-01-01&to=2026-12-31": 8,
     "/commission/dashboard/rows/?from=2024-01-01&to=2026-12-31&status=approved": 3,  # user; count; page
-    "/audit/log/?from=2024-01-01&to=2026-12-31": 3,  # user; count of the union; page of the union
+    "/audit/log/?from=2024-01-01&to=2026-12-31": 3 + ESTIMATE,  # user; count of the union; page of the union
 }
 
 

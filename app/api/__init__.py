@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import RegistryModelRestApi
+from app.counting import CountingInterface
 from app.labels import COLUMN_LABELS, with_enum_labels
 from app.models import Application, Institution, Physician, PracticeRegistration
 from app.security.registry import require_row_scope
@@ -31,7 +31,8 @@ class ScopedReadApi(RegistryModelRestApi):
     label_columns = {**COLUMN_LABELS, **API_LABELS}
 
     def pre_get_list(self, data: dict) -> None:
-        """Send every stored enumeration with its Chinese label beside it (``status_label``, …)."""
+        """Say whether ``count`` is an estimate; send every enumeration with its Chinese label beside it."""
+        data["count_estimated"] = bool(getattr(data.get("count"), "estimated", False))
         for row in data.get("result", []):
             with_enum_labels(self.datamodel.obj, row)
 
@@ -44,7 +45,7 @@ class PhysicianApi(ScopedReadApi):
     """Physicians in scope; ID numbers and phones are never sent unmasked."""
 
     resource_name = "physician"
-    datamodel = SQLAInterface(Physician)
+    datamodel = CountingInterface(Physician)
     list_columns = ["id", "name", "id_number_masked", "gender", "status", "institution_id", "region_code"]
     show_columns = list_columns + ["phone_masked", "education", "school", "title"]
 
@@ -53,7 +54,7 @@ class InstitutionApi(ScopedReadApi):
     """Medical institutions in scope."""
 
     resource_name = "institution"
-    datamodel = SQLAInterface(Institution)
+    datamodel = CountingInterface(Institution)
     list_columns = ["id", "name", "license_no", "region_code", "grade", "auto_activate", "is_military"]
     show_columns = list_columns + ["kind", "address", "phone"]
 
@@ -62,7 +63,7 @@ class RegistrationApi(ScopedReadApi):
     """Practice registrations in scope."""
 
     resource_name = "registration"
-    datamodel = SQLAInterface(PracticeRegistration)
+    datamodel = CountingInterface(PracticeRegistration)
     list_columns = ["id", "certificate_no", "physician_id", "level", "category", "location_code", "institution_id", "status"]
     show_columns = list_columns + ["registered_on", "suspended_until", "cancel_reason"]
 
@@ -71,7 +72,7 @@ class ApplicationApi(ScopedReadApi):
     """Applications in scope (read-only until the workflow lands)."""
 
     resource_name = "application"
-    datamodel = SQLAInterface(Application)
+    datamodel = CountingInterface(Application)
     list_columns = ["id", "number", "type", "status", "physician_id", "institution_id", "submitted_at"]
     show_columns = list_columns + ["accept_due", "decide_due", "institution_opinion", "decision_comment"]
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from flask import Response, g, request
 from flask_appbuilder.api import expose, protect, safe
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api.base import RegistryApi
 from app.commands import CommandError
+from app.counting import count_rows
 from app.domain.enums import ApplicationStatus, ApplicationType
 from app.errors import json_error
 from app.extensions import db
@@ -148,7 +149,17 @@ class ApplicationWorkflowApi(RegistryApi):
         get:
           summary: Applications in scope (newest first); ?status=, ?type=, ?page=, ?page_size=
           responses:
-            200: {description: A page of applications}
+            200:
+              description: A page of applications
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      count: {type: integer}
+                      page: {type: integer}
+                      page_size: {type: integer}
+                      result: {type: array, items: {type: object}}
             400: {description: Bad paging or filter argument}
             401: {description: Not logged in}
         """
@@ -163,9 +174,9 @@ class ApplicationWorkflowApi(RegistryApi):
             if kind not in {t.value for t in ApplicationType}:
                 raise BadBody(["type"])
             statement = statement.where(Application.type == kind)
-        total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+        total = count_rows(db.session, statement)  # 「约 N」 above the threshold
         rows = db.session.scalars(statement.order_by(Application.id.desc()).limit(size).offset((page - 1) * size))
-        return self.response(200, count=total, page=page, page_size=size,
+        return self.response(200, count=total, count_estimated=total.estimated, page=page, page_size=size,
                              result=[application_out(a) for a in rows])
 
     @expose("/<int:application_id>", methods=["GET"])

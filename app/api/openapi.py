@@ -16,6 +16,7 @@ from flask_appbuilder.api.manager import OpenApi as FabOpenApi
 from flask_appbuilder.api.manager import SwaggerView
 
 from app.api.base import ApiErrorsMixin
+from app.counting import document_estimated_counts
 
 REF = "#/components/responses/{}"
 LOGIN_PATHS = ("/api/v1/security/login", "/api/v1/security/refresh")
@@ -76,7 +77,7 @@ class OpenApi(ApiErrorsMixin, FabOpenApi):
                 found = True
         if not found:
             return self.response_404()
-        return self.response(200, **document_errors(api_spec.to_dict()))
+        return self.response(200, **document_estimated_counts(document_errors(api_spec.to_dict())))
 
 
 def register_openapi(appbuilder) -> None:

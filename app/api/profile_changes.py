@@ -12,11 +12,12 @@ from typing import Any
 
 from flask import Response, request
 from flask_appbuilder.api import expose, protect, safe
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.api.applications import MAX_BULK, MAX_PAGE_SIZE, BadBody, _actor, _body, _int_arg, _refusals, _time
 from app.api.base import RegistryApi
+from app.counting import count_rows
 from app.documents.photos import read_photo
 from app.domain.enums import ProfileChangeStatus
 from app.extensions import db
@@ -131,7 +132,17 @@ class ProfileChangeApi(RegistryApi):
         get:
           summary: Change requests in scope (newest first); ?status=pending|confirmed|returned|withdrawn, ?page=, ?page_size=
           responses:
-            200: {description: A page of requests}
+            200:
+              description: A page of requests
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      count: {type: integer}
+                      page: {type: integer}
+                      page_size: {type: integer}
+                      result: {type: array, items: {type: object}}
             400: {description: Bad paging or filter argument}
         """
         page, size = _int_arg("page", 1, 100_000), _int_arg("page_size", 25, MAX_PAGE_SIZE)
@@ -141,11 +152,11 @@ class ProfileChangeApi(RegistryApi):
             if status not in {s.value for s in ProfileChangeStatus}:
                 raise BadBody(["status"])
             statement = statement.where(ProfileChange.status == status)
-        total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+        total = count_rows(db.session, statement)  # 「约 N」 above the threshold
         rows = db.session.scalars(statement.options(joinedload(ProfileChange.physician))
                                   .order_by(ProfileChange.id.desc()).limit(size).offset((page - 1) * size)).all()
         names = department_names(db.session, rows)
-        return self.response(200, count=total, page=page, page_size=size, result=[change_out(c, names) for c in rows])
+        return self.response(200, count=total, count_estimated=total.estimated, page=page, page_size=size, result=[change_out(c, names) for c in rows])
 
     @expose("/<int:change_id>", methods=["GET"])
     @protect()

@@ -84,6 +84,8 @@ class ApplicationEvent(Model):
     """One transition of an application: who moved it from where to where, and why."""
 
     __tablename__ = "application_event"
+    # the audit log pages the newest (or oldest) events of a range first, one index walk per page
+    __table_args__ = (Index("ix_application_event_time", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(

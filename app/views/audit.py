@@ -249,7 +249,7 @@ class AuditLogView(ExportMixin, BaseView):
         total = count_events(scope, chosen)
         rows = [log_cells(r) for r in page_events(scope, chosen, page, LOG_PAGE_SIZE)]
         return self.render_template(
-            "audit/log.html", error=None, rows=rows, total=total, page=page, headers=LOG_HEADERS,
+            "audit/log.html", error=None, rows=rows, total=total, page=page, page_size=LOG_PAGE_SIZE, headers=LOG_HEADERS,
             pages=max(1, -(-total // LOG_PAGE_SIZE)), choices=self._choices(), period=chosen.period,
             title=_("Audit log"),
         )

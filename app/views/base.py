@@ -12,12 +12,14 @@ from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Date, Integer
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 
+from app.counting import count_label, model_count
 from app.exports.table import ExportTable, batched
 from app.exports.views import ExportMixin
 from app.labels import cell_formatter, choices, enum_of
@@ -29,7 +31,11 @@ _PAGING_ARG = re.compile(r"^(page|psize)_\w+$")
 
 
 def install_paging_guard(app: Flask) -> None:
-    """Answer malformed or oversized paging arguments with a redirect to a valid page."""
+    """Answer malformed or oversized paging arguments with a redirect to a valid page.
+
+    Also registers the ``count_label`` filter of every pager: 「1,234」, or 「约 1,234,567」 when estimated.
+    """
+    app.add_template_filter(count_label, "count_label")
 
     @app.before_request
     def _guard_paging():
@@ -159,6 +165,12 @@ def install_pk_guard(app: Flask) -> None:
         return None
 
 
+class ScopedListWidget(ListWidget):
+    """FAB's list table with an estimated count shown as 「约 N」 and a message past the last page."""
+
+    template = "widgets/scoped_list.html"
+
+
 class ReadOnlyMixin:
     """Screens that list, show and export, but never write."""
 
@@ -175,6 +187,7 @@ class ScopedModelView(ExportMixin, ReturnToListMixin, ScopedChoicesMixin, SafeFo
     base_filters = SCOPE_FILTER
     base_order = ("id", "desc")
     list_template = "scoped_list.html"
+    list_widget = ScopedListWidget
     page_size = 25
     # column -> search filters replacing FAB's defaults (e.g. an indexable prefix match)
     search_filters_override: dict[str, list] = {}
@@ -247,7 +260,7 @@ class ScopedModelView(ExportMixin, ReturnToListMixin, ScopedChoicesMixin, SafeFo
         widgets=None,
         **kwargs,
     ):
-        """Render the list from one count and one SELECT joining the dotted columns (no N+1)."""
+        """Render the list from one count (or estimate) and one SELECT joining the dotted columns (no N+1)."""
         widgets = widgets or {}
         actions = actions or self.actions
         page_size = min(page_size or self.page_size, current_app.config["MAX_PAGE_SIZE"])
@@ -256,7 +269,7 @@ class ScopedModelView(ExportMixin, ReturnToListMixin, ScopedChoicesMixin, SafeFo
         joined_filters = filters.get_joined_filters(self._base_filters)
         datamodel = self.datamodel
         base = datamodel.session.query(datamodel.obj)
-        count = datamodel.query_count(base, joined_filters)
+        count = model_count(datamodel, base, joined_filters)  # 「约 N」 above the threshold (app/counting.py)
         query = self.ordered_query(base.options(*self.list_load_options()), joined_filters, order_column, order_direction)
         query = datamodel.apply_pagination(query, page, page_size)
         items = query.all()
@@ -270,6 +283,7 @@ class ScopedModelView(ExportMixin, ReturnToListMixin, ScopedChoicesMixin, SafeFo
             page=page,
             page_size=page_size,
             count=count,
+            rows_on_page=len(items),
             pks=pks,
             actions=actions,
             filters=filters,
