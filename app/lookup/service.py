@@ -26,7 +26,7 @@ from app.lookup.search import (
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 FIELDS = ("province", "name", "institution")
-LABELS = {"province": _l("Province"), "name": _l("Full name"), "institution": _l("Institution (full name)")}
+LABELS = {"province": _l("Province"), "name": _l("Physician's full name"), "institution": _l("Institution (full name)")}
 MAX_NAME = 64
 MAX_INSTITUTION = 128
 LIMIT_SCOPE = "public-lookup"
