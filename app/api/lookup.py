@@ -25,9 +25,9 @@ from app.api.base import ERROR_RESPONSES, RegistryApi
 from app.api.limits import account_api_address_limit
 from app.errors import api_error, json_error
 from app.extensions import db
+from app.lookup import service
 from app.lookup.errors import LookupRefusal
 from app.lookup.search import PublicRegistration, institution_suggestions, is_province
-from app.lookup import service
 
 TAG = "Public lookup"
 API_DESCRIPTION = """医师执业注册信息查询, no login. POST /api/v1/public/captcha for a picture and its token, then

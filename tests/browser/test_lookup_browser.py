@@ -42,8 +42,8 @@ def test_lookup_on_a_phone_shows_the_result_cards(server, page, people):  # noqa
 
     before = page.get_attribute("#captcha-img", "src")
     page.click("#captcha-change")  # a new picture replaces the old one (the old challenge is gone)
-    page.wait_for_function(f"document.getElementById('captcha-img').src.indexOf('?t=') > 0 && "
-                           f"document.getElementById('captcha-img').complete")
+    page.wait_for_function("document.getElementById('captcha-img').src.indexOf('?t=') > 0 && "
+                           "document.getElementById('captcha-img').complete")
     assert page.get_attribute("#captcha-img", "src") != before
     page.fill("#captcha", CAPTCHA_ANSWER.lower())
     page.click(".lookup-form button[type=submit]")

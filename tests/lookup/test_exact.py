@@ -133,3 +133,15 @@ def test_the_captcha_is_required_in_the_api_and_each_token_allows_one_guess(clie
     assert client.post("/api/v1/public/lookup", json=body).status_code == 200
     replay = client.post("/api/v1/public/lookup", json=body)
     assert replay.status_code == 400 and replay.get_json()["code"] == "captcha_wrong"
+
+
+def test_a_lookup_runs_a_fixed_number_of_statements_however_many_match(app, client, people):
+    from tests.test_query_counts import counted
+
+    api_lookup(client)  # warm-up
+    counts = []
+    for name in ("张明", "周敏", "钱伟"):  # two matches, one, one with a filing (its scopes: one more)
+        with counted(app) as statements:
+            assert api_lookup(client, name=name).status_code == 200
+        counts.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
+    assert counts[0] == counts[1] and counts[2] <= counts[0] + 1 <= 8, counts
