@@ -84,6 +84,8 @@ class Config:
     ACCOUNT_API_RATE_LIMIT = os.environ.get("ACCOUNT_API_RATE_LIMIT", "600 per hour")  # per client address
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "30 per hour")  # per client address
     RECOVERY_RATE_LIMIT = os.environ.get("RECOVERY_RATE_LIMIT", "10 per hour")
+    # The public register lookup (web page and API together), per client address; ";" joins several.
+    PUBLIC_LOOKUP_RATE_LIMIT = os.environ.get("PUBLIC_LOOKUP_RATE_LIMIT", "20 per hour;100 per day")
 
     # Number of reverse proxies in front of the app (X-Forwarded-For hops to trust); 0 = none.
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)

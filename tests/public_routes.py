@@ -10,6 +10,9 @@ from __future__ import annotations
 SIGNUP = "physician sign-up wizard (SPEC §2): anonymous by nature; later steps act only on the logged-in physician"
 RECOVERY = "password recovery (SPEC §2): for people who cannot log in"
 PUBLIC_API = "account API for the mobile client before login; rate-limited per client address"
+LOOKUP = ("医师执业注册信息查询 (SPEC §7): exact province + full name + institution, captcha, one quota per client "
+          "address shared by page and API; public fields only (no ID number, phone, e-mail, birth date)")
+INSTITUTION_NAMES = "names of institutions in a province containing a text (public reference data, no physicians)"
 
 PUBLIC_ENDPOINTS: dict[str, str] = {
     "static": "static files (CSS, JavaScript, images)",
@@ -37,6 +40,11 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "AccountPublicApi.recovery": PUBLIC_API,
     "AccountPublicApi.recovery_reset": PUBLIC_API,
     "VerificationView.verify": "the QR code's check page: a signed token shows number, type, status, masked name",
+    "LookupView.index": LOOKUP,
+    "LookupView.institutions": INSTITUTION_NAMES,
+    "PublicLookupApi.lookup": LOOKUP,
+    "PublicLookupApi.captcha": "picture challenge of the public lookup API (signed single-use token)",
+    "PublicLookupApi.institutions": INSTITUTION_NAMES,
     "PublicView.faq": "常见问题 (FAQ): public guidance drawn from the SPEC",
     "PublicView.text_size": "大字版 switch: sets a cookie, redirects back on this site only",
 }

@@ -120,6 +120,8 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "RecoveryView": PUBLIC,
     "PublicView": PUBLIC,  # FAQ and the large-text switch
     "VerificationView": PUBLIC,  # the QR code's check page: signed token, no login
+    "LookupView": PUBLIC,  # 医师执业注册信息查询: captcha and a per-client quota, public fields only
+    "PublicLookupApi": PUBLIC,  # the same lookup in the JSON API (the same quota)
 }
 
 # Permissions granted to the Public role: open to everybody, logged in or not.

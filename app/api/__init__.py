@@ -85,6 +85,7 @@ def register_apis(appbuilder) -> None:
     require_row_scope(view for view in appbuilder.baseviews if isinstance(view, apis))
     from app.api.account import register_account_apis
     from app.api.applications import ApplicationWorkflowApi
+    from app.api.lookup import PublicLookupApi
     from app.api.measures import RegistrationMeasureApi
     from app.api.openapi import register_openapi
     from app.api.profile_changes import ProfileChangeApi
@@ -92,6 +93,7 @@ def register_apis(appbuilder) -> None:
     appbuilder.add_api(ApplicationWorkflowApi)
     appbuilder.add_api(RegistrationMeasureApi)
     appbuilder.add_api(ProfileChangeApi)
+    appbuilder.add_api(PublicLookupApi)
 
     register_account_apis(appbuilder)
     register_openapi(appbuilder)

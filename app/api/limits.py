@@ -3,6 +3,8 @@
 Per account and per target first: a login name (``AUTH_ACCOUNT_RATE_LIMIT``), an ID number, mobile
 number, e-mail address or login of the public account API (``ACCOUNT_API_TARGET_RATE_LIMIT``);
 per client address only as a generous ceiling (``AUTH_RATE_LIMIT``, ``ACCOUNT_API_RATE_LIMIT``).
+The public register lookup has no account to key on: it counts per client address
+(``PUBLIC_LOOKUP_RATE_LIMIT``), one counter for its page and its API.
 The counts live in Flask-Limiter's store (RATELIMIT_STORAGE_URI, shared by the workers); targets are
 stored as keyed hashes, never in clear.
 """
@@ -15,12 +17,13 @@ import math
 import time
 
 from flask import current_app, request
-from limits import parse
+from limits import parse, parse_many
 
 DEFAULTS = {
     "AUTH_ACCOUNT_RATE_LIMIT": "10 per minute",
     "ACCOUNT_API_TARGET_RATE_LIMIT": "10 per hour",
     "ACCOUNT_API_RATE_LIMIT": "300 per hour",
+    "PUBLIC_LOOKUP_RATE_LIMIT": "20 per hour;100 per day",
 }
 
 
@@ -74,3 +77,22 @@ def hit_targets(scope: str, *targets: str | None) -> None:
             waits.append(max(1, math.ceil(reset - time.time())))
     if waits:
         raise RateLimited(max(waits))
+
+
+def hit_client(scope: str, limit_setting: str, client: str | None) -> None:
+    """Count one request of a client address under every limit of ``limit_setting``; raise RateLimited when one is spent.
+
+    The key is the same whichever page or API counts it, so a web page and its API share one quota.
+    A refused request is not counted (a spent hour does not eat into the day).
+    """
+    limiter = current_app.appbuilder.sm.limiter
+    if not limiter.enabled:
+        return
+    keys = ("client", scope, digest(client or "unknown"))
+    items = parse_many(setting(limit_setting))
+    spent = [item for item in items if not limiter.limiter.test(item, *keys)]
+    if not spent:
+        spent = [item for item in items if not limiter.limiter.hit(item, *keys)]
+    if spent:
+        resets = [limiter.limiter.get_window_stats(item, *keys).reset_time for item in spent]
+        raise RateLimited(max(1, math.ceil(max(resets) - time.time())))

@@ -14,6 +14,7 @@ from app.views.audit import AuditLogView, SecurityEventView
 from app.views.calendar import WorkdayEntryView, WorkdayYearView
 from app.views.dashboard import DashboardView
 from app.views.documents import ApplicationDocumentView, VerificationView
+from app.views.lookup import LookupView
 from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
 from app.views.profile_changes import (
@@ -77,6 +78,8 @@ def register_views(appbuilder) -> None:
     # Application documents (row-checked downloads) and the public QR check: no menu entries.
     appbuilder.add_view_no_menu(ApplicationDocumentView)
     appbuilder.add_view_no_menu(VerificationView)
+    # 医师执业注册信息查询: public, linked from the home page, the footer and the QR check page.
+    appbuilder.add_view_no_menu(LookupView)
 
     from app.api import register_apis
 
