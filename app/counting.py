@@ -18,7 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from app.security.roles import INSTITUTION_ADMIN, PHYSICIAN
+from app.security.scope import current_scope
+
 DEFAULT_THRESHOLD = 100_000
+# an institution's or a physician's rows: thousands at most, so the EXPLAIN would only add a statement
+SMALL_SCOPES = frozenset({INSTITUTION_ADMIN, PHYSICIAN})
 
 
 class RowCount(int):
@@ -69,15 +74,20 @@ def planner_rows(session, statement) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def could_be_large() -> bool:
+    """Tell whether the user's lists may reach the threshold: never one institution's or one physician's."""
+    return current_scope().role not in SMALL_SCOPES
+
+
 def count_rows(session, statement) -> RowCount:
     """Count the rows of a SELECT: estimated above the threshold on PostgreSQL, else exactly.
 
     ``statement`` is the list's SELECT without ORDER BY, OFFSET or LIMIT (a Core/ORM ``Select``
-    or a legacy ``Query``). One statement on SQLite; on PostgreSQL the EXPLAIN, plus the exact
-    count when the estimate is at or below the threshold.
+    or a legacy ``Query``). One statement on SQLite and for the small scopes; otherwise, on
+    PostgreSQL, the EXPLAIN, plus the exact count when the estimate is at or below the threshold.
     """
     statement = getattr(statement, "statement", statement)  # a legacy Query: its SELECT
-    estimate = planner_rows(session, statement)
+    estimate = planner_rows(session, statement) if could_be_large() else None
     if estimate is not None and estimate > threshold():
         return RowCount(estimate, estimated=True)
     exact = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))

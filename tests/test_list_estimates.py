@@ -175,3 +175,20 @@ def test_audit_pages_equal_the_whole_ordered_log(busy_log, scope):
                 paged = [row for page in range(1, pages + 1) for row in page_events(scope, chosen, page, size)]
                 assert paged == whole, (chosen, size)
         assert len(page_events(scope, AuditFilter(), 1, 0)) > 25  # the data really spans several pages
+
+
+@postgres_only
+def test_an_institutions_lists_count_exactly_without_asking_the_planner(make_app):
+    app = make_app(LIST_ESTIMATE_THRESHOLD=0)  # a commission's list would show 约 N
+    admin = reviewer(app, "inst_admin")
+    with counted(app) as statements:
+        body = admin.get("/institution/applications/?status=all").get_data(as_text=True)
+    assert not any(s.lstrip().startswith("EXPLAIN") for s in statements)
+    assert "约" not in body
+    with counted(app) as statements:
+        admin.get("/institution/profile-changes/")
+    assert not any(s.lstrip().startswith("EXPLAIN") for s in statements)
+    commission = reviewer(app, "reviewer_11")
+    with counted(app) as statements:
+        commission.get("/commission/applications/?status=all")
+    assert any(s.lstrip().startswith("EXPLAIN") for s in statements)
