@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.domain.certificates import compose_qualification_no
 from app.domain.identity import id_check_digit
 from app.extensions import db
-from app.imports.qualifications import ImportQualifications
+from app.imports.upsert import ImportQualifications
 from app.models import Qualification
 
 HEADER = ["资格证书编码", "姓名", "证件类型", "证件号码", "资格级别", "资格类别", "考试年度", "成绩发布日期", "发证日期"]
