@@ -244,3 +244,17 @@ def test_compose_qualification_no_round_trips():
     assert composed == "2025" + "44" + "2" + "20" + number
     with pytest.raises(ValueError):
         compose_qualification_no(2025, "440000", "nurse", "tcm", number)
+
+
+def test_rows_written_through_the_driver_read_back_as_the_orm_wrote_them(app, tmp_path):
+    rows = [record(40, "驱动写入")]
+    run_command(app, write_csv(tmp_path / "a.csv", rows))
+    row = stored(app, rows[0][0])
+    assert row.published_on == dt.date(2024, 9, 15) and row.issued_on == dt.date(2024, 11, 1)
+    assert isinstance(row.imported_at, dt.datetime) and row.exam_year == 2024 and row.province_code == "110000"
+    with app.app_context():  # compared as the ORM compares them (dates stored as SQLAlchemy formats them)
+        found = db.session.scalar(select(func.count()).select_from(Qualification).where(
+            Qualification.published_on == dt.date(2024, 9, 15), Qualification.certificate_no == rows[0][0]))
+        assert found == 1
+    again = run_command(app, write_csv(tmp_path / "b.csv", rows))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)

@@ -107,6 +107,8 @@ class ImportSummary:
 
 
 def _text(value: Any) -> str:
+    if value.__class__ is str:  # the common case first: CSV cells are text
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

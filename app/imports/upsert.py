@@ -165,21 +165,20 @@ _SQLITE_INSERT = (f"INSERT INTO qualification ({', '.join(_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(_COLUMNS))})")
 
 
-def _sqlite_value(value: Any) -> Any:
-    """Return a value as SQLAlchemy stores it in SQLite (dates and times as ISO text)."""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+def _sqlite_row(row: dict[str, Any], stamp: str) -> tuple:
+    """Return a new row's parameters as SQLAlchemy stores them in SQLite (dates as ISO text)."""
+    issued = row["issued_on"]
+    return (row["certificate_no"], row["name"], row["id_type"], row["id_number"], row["level"], row["category"],
+            row["province_code"], row["exam_year"], row["published_on"].isoformat(),
+            issued.isoformat() if issued is not None else None, stamp)
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:
     """Insert new rows: on SQLite straight through the driver's executemany (Core's per-row
     parameter processing cost as much as SQLite's own work), elsewhere Core's batched INSERT."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection().exec_driver_sql(
-            _SQLITE_INSERT, [tuple(_sqlite_value(row[name]) for name in _COLUMNS) for row in rows])
+        stamp = rows[0]["imported_at"].strftime("%Y-%m-%d %H:%M:%S.%f")  # one time for the batch
+        db.session.connection().exec_driver_sql(_SQLITE_INSERT, [_sqlite_row(row, stamp) for row in rows])
         return
     db.session.execute(insert(Qualification.__table__), rows)
 
