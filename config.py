@@ -175,6 +175,14 @@ class Config:
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
 
+    # Background jobs (app/jobs): an in-process runner thread for `make run`; in production set
+    # JOBS_IN_PROCESS=0 and run `flask jobs work --loop` (any number of them) instead.
+    JOBS_IN_PROCESS = _bool("JOBS_IN_PROCESS", True)
+    # The largest exam-result file a reviewer may upload in the browser (bytes).
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+    JOBS_LEASE_SECONDS = _int("JOBS_LEASE_SECONDS", 120)  # extended at every checkpoint
+    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "2"))
+
 
 class TestConfig(Config):
     """Configuration for pytest: a throw-away database, no real limits unless a test asks."""
@@ -188,5 +196,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing in tests only
     # Uploads of the test databases (the demo's photos too) stay out of the instance folder.
+    JOBS_IN_PROCESS = False  # tests run jobs inline (app.jobs.runner.run_due)
     UPLOAD_DIR = os.environ.get("TEST_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "registry-test-uploads"))
     EXPORT_DIR = os.environ.get("TEST_EXPORT_DIR", str(Path(tempfile.gettempdir()) / "registry-test-exports"))

@@ -46,6 +46,9 @@ def create_app(config: object | str = "config.Config") -> Flask:
     from app.errors import register_error_handlers
 
     register_error_handlers(app)
+    from app.jobs.runner import install_in_process_runner
+
+    install_in_process_runner(app)
     from app.cli import register_cli
 
     register_cli(app)

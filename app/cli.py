@@ -10,10 +10,12 @@ def register_cli(app: Flask) -> None:
     """Attach our commands to the app's `flask` CLI."""
     from app.i18n import register_translate_cli
     from app.imports.cli import register_import_cli
+    from app.jobs.cli import register_jobs_cli
     from app.notify.cli import register_notify_cli
 
     register_import_cli(app)
     register_notify_cli(app)
+    register_jobs_cli(app)
     register_translate_cli(app)
     from app.workflow.cli import register_workflow_cli
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.domain.certificates import compose_qualification_no
 from app.domain.identity import id_check_digit
 from app.extensions import db
-from app.imports.qualifications import ImportQualifications
+from app.imports.upsert import ImportQualifications
 from app.models import Qualification
 
 HEADER = ["资格证书编码", "姓名", "证件类型", "证件号码", "资格级别", "资格类别", "考试年度", "成绩发布日期", "发证日期"]
@@ -244,3 +244,17 @@ def test_compose_qualification_no_round_trips():
     assert composed == "2025" + "44" + "2" + "20" + number
     with pytest.raises(ValueError):
         compose_qualification_no(2025, "440000", "nurse", "tcm", number)
+
+
+def test_rows_written_through_the_driver_read_back_as_the_orm_wrote_them(app, tmp_path):
+    rows = [record(40, "驱动写入")]
+    run_command(app, write_csv(tmp_path / "a.csv", rows))
+    row = stored(app, rows[0][0])
+    assert row.published_on == dt.date(2024, 9, 15) and row.issued_on == dt.date(2024, 11, 1)
+    assert isinstance(row.imported_at, dt.datetime) and row.exam_year == 2024 and row.province_code == "110000"
+    with app.app_context():  # compared as the ORM compares them (dates stored as SQLAlchemy formats them)
+        found = db.session.scalar(select(func.count()).select_from(Qualification).where(
+            Qualification.published_on == dt.date(2024, 9, 15), Qualification.certificate_no == rows[0][0]))
+        assert found == 1
+    again = run_command(app, write_csv(tmp_path / "b.csv", rows))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)

@@ -68,6 +68,8 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "WorkdayEntryView": {R: MANAGE},
     # the yearly registration window (issue 8): the commission's page, the institution's waiting list
     "WindowBoardView": {R: {"can_read"} | MENU},
+    # 导入考试结果 (issue 9): upload, check, confirm; jobs and files of the reviewer's jurisdiction only
+    "QualificationImportView": {R: {"can_read", "can_write"} | MENU},
     "InstitutionWindowView": {INST: {"can_read", "can_remind"} | MENU},
     "WorkdayYearView": {R: MANAGE},
     # physician

@@ -122,6 +122,12 @@ class MessageStatus(StrEnum):
     FAILED = "failed"
 
 
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
 def values(enum: type[StrEnum]) -> list[str]:
     """Return the stored values of an enumeration, for CHECK constraints and choices."""
     return [member.value for member in enum]

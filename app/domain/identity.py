@@ -7,10 +7,8 @@ against the birth year (as ``stdnum.cn.ric`` does) would refuse real people.
 """
 
 import datetime
+import operator
 import re
-
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
 
 from app.domain.enums import Gender
 from app.domain.errors import RuleViolation
@@ -34,16 +32,17 @@ def normalize_id_number(value: str) -> str:
 
 def id_check_digit(first17: str) -> str:
     """Compute the GB 11643 check digit of the first 17 digits."""
-    total = sum(
-        int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True)
-    )
-    return CHECK_DIGITS[total % 11]
+    if len(first17) != len(WEIGHTS):
+        raise ValueError("an ID number's check digit needs its first 17 digits")
+    return CHECK_DIGITS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def _parse_birth_date(number: str) -> datetime.date:
+    # The same rule as stdnum.cn.ric.get_birth_date, without its per-call compaction (the import
+    # checks 500,000 numbers; this was a quarter of its time).
     try:
-        return ric.get_birth_date(number)
-    except (ValidationError, ValueError) as exc:
+        return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
         raise RuleViolation("id_birth_date", value=number[6:14]) from exc
 
 

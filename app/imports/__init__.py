@@ -171,3 +171,44 @@ def open_table(path: str | Path) -> Iterator[Table]:
     finally:
         table.rows.close()  # type: ignore[attr-defined]  # a generator
         table.close()
+
+
+class XlsxErrorFile:
+    """Write rejected rows to an XLSX (streamed, write-only): the original row, the faulty cells
+    marked, and one reason column per original column ("资格证书编码：问题")."""
+
+    def __init__(self, path: str | Path, header: list[Any]) -> None:
+        from openpyxl import Workbook
+
+        self.path = Path(path)
+        self.header = [_cell_text(cell) for cell in header]
+        self.index = {name: i for i, name in reversed(list(enumerate(self.header)))}
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(_("Refused rows"))
+        self.rows = 0
+        reasons = [_("%(column)s: problem", column=name) for name in self.header]
+        self.sheet.append([_("Row"), *self.header, *reasons])
+
+    def write(self, number: int, row: list[Any], reasons: list[tuple[str, str]]) -> None:
+        """Append one refused row: its cells as read, then each column's reasons."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import PatternFill
+
+        per_column: dict[int, list[str]] = {}
+        for column, message in reasons:
+            per_column.setdefault(self.index.get(column, 0), []).append(message)
+        cells: list[Any] = [number]
+        for i in range(len(self.header)):
+            value = row[i] if i < len(row) else None
+            cell = WriteOnlyCell(self.sheet, value=_cell_text(value) if value is not None else None)
+            if i in per_column:
+                cell.fill = PatternFill("solid", fgColor="FFF2CC")
+            cells.append(cell)
+        cells.extend("；".join(per_column.get(i, [])) or None for i in range(len(self.header)))
+        self.sheet.append(cells)
+        self.rows += 1
+
+    def close(self) -> None:
+        """Save the workbook."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.workbook.save(self.path)

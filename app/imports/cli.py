@@ -58,11 +58,12 @@ def register_import_cli(app: Flask) -> None:
         """Import qualification records from a CSV or XLSX file."""
         from app.extensions import db
         from app.imports import ImportFileError
-        from app.imports.qualifications import ImportQualifications
+        from app.imports.upsert import ImportQualifications, audit_import
 
         progress = _Progress()
         command = ImportQualifications(file, dry_run=dry_run, batch_size=batch_size, errors_path=errors_path,
-                                       on_start=progress.start, on_progress=progress.advance)
+                                       on_start=progress.start, on_progress=progress.advance,
+                                       max_errors=MAX_SHOWN_ERRORS)
         try:
             summary = command.run()
         except ImportFileError as exc:
@@ -74,17 +75,13 @@ def register_import_cli(app: Flask) -> None:
         for error in summary.errors[:MAX_SHOWN_ERRORS]:
             click.echo(_("Row %(row)s, %(column)s: %(message)s", row=error.row, column=error.column,
                          message=error.message), err=True)
-        if len(summary.errors) > MAX_SHOWN_ERRORS:
+        if summary.error_count > MAX_SHOWN_ERRORS:
             click.echo(_("... and %(count)s more errors (use --errors FILE to save them all).",
-                         count=len(summary.errors) - MAX_SHOWN_ERRORS), err=True)
+                         count=summary.error_count - MAX_SHOWN_ERRORS), err=True)
         if dry_run:
             click.echo(_("Dry run: nothing was written."))
         else:
-            from app.accounts.audit import record
-
-            record("qualifications_imported", detail=(
-                f"{os.path.basename(file)}: read {summary.read}, inserted {summary.inserted}, "
-                f"updated {summary.updated}, rejected {summary.rejected}"))
+            audit_import(os.path.basename(file), summary)
             db.session.commit()
         click.echo(_("Read %(read)s, inserted %(inserted)s, updated %(updated)s, unchanged %(unchanged)s, "
                      "rejected %(rejected)s, in %(seconds).1f seconds.",

@@ -1,35 +1,27 @@
-"""Import 医师资格 records (exam results) from CSV or XLSX: validate every row, upsert the good ones.
+"""医师资格 records (exam results) from CSV or XLSX: the columns, the row checks and their messages.
 
-Rows are handled in batches: one query fetches the batch's existing certificate numbers, new rows
-go in with one executemany INSERT, changed rows with one executemany UPDATE by primary key, and
-each batch commits. No ORM object is built per row, so 500,000 rows take minutes, not hours.
+``app.imports.upsert.ImportQualifications`` runs them over a file and writes the good rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
 
 from app.domain.certificates import (
     CATEGORY_DIGITS,
     LEVEL_DIGIT,
     validate_qualification_certificate_no,
 )
-from app.domain.enums import Category, IdType, PracticeLevel, RegionLevel
+from app.domain.enums import Category, IdType, PracticeLevel
 from app.domain.errors import RuleViolation
 from app.domain.identity import normalize_id_number, validate_id_number
-from app.extensions import db
-from app.imports import ErrorFile, ImportFileError, open_table
-from app.models import Qualification, Region
+from app.imports import ImportFileError
 
 FIRST_EXAM_YEAR = 1999  # 执业医师法 took effect in 1999
 FIELDS = ("certificate_no", "name", "id_type", "id_number", "level", "category",
@@ -73,6 +65,7 @@ MESSAGES = {
     "cert_category_mismatch": _l("The certificate number's category digits do not match the category."),
     "unknown_province": _l("The certificate number names an unknown province %(province)s."),
     "duplicate": _l("The certificate number already appeared in row %(row)s."),
+    "outside_jurisdiction": _l("The certificate number's province %(province)s lies outside your jurisdiction."),
 }
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T][\d:.]+)?", re.ASCII)
@@ -103,10 +96,19 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     seconds: float = 0.0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first ones only (see error_count)
+    error_count: int = 0
+
+    COUNTS = ("read", "inserted", "updated", "unchanged", "rejected", "error_count")
+
+    def counts(self) -> dict[str, int]:
+        """Return the counts (a job's checkpoint and result)."""
+        return {name: getattr(self, name) for name in self.COUNTS}
 
 
 def _text(value: Any) -> str:
+    if value.__class__ is str:  # the common case first: CSV cells are text
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -141,6 +143,8 @@ def parse_date(value: Any) -> dt.date | None:
     text = _text(value)
     if not text:
         return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
+        return dt.date.fromisoformat(text)  # the common YYYY-MM-DD, without the pattern (ValueError alike)
     match = _DATE.fullmatch(text)
     if match is None:
         raise ValueError(text)
@@ -148,12 +152,21 @@ def parse_date(value: Any) -> dt.date | None:
 
 
 class RowValidator:
-    """Check one row and return the values to store, or the list of its errors."""
+    """Check one row and return the values to store, or the list of its errors.
+
+    Duplicates inside the file are not checked here (that needs every earlier row): the caller
+    asks ``app.imports.seen.SeenKeys`` with ``last_certificate``, the row's parsed number.
+    """
 
     def __init__(self, columns: dict[str, int], header: list[str], provinces: set[str],
-                 today: dt.date) -> None:
+                 today: dt.date, bounds: tuple[str, str] | None = None) -> None:
         self.columns, self.header, self.provinces, self.today = columns, header, provinces, today
-        self.seen: dict[str, int] = {}
+        self.bounds = bounds
+        self.last_certificate: str | None = None
+
+    def column_of(self, key: str) -> str:
+        """Return the header of a column as the file spells it."""
+        return self.header[self.columns[key]].strip()
 
     def validate(self, number: int, row: list[Any]) -> tuple[dict[str, Any] | None, list[RowError]]:
         """Validate one data row; return (values, []) or (None, errors)."""
@@ -224,16 +237,14 @@ class RowValidator:
             fail("issued_on", "issued_before_published")
 
         cert_text = _text(raw["certificate_no"])
-        cert = province = None
+        cert = province = self.last_certificate = None
         try:
             parsed = validate_qualification_certificate_no(cert_text)
         except RuleViolation as violation:
             fail("certificate_no", "required" if not cert_text else violation.code)
         else:
             cert, province = normalize_id_number(cert_text), parsed.province_code
-            first = self.seen.setdefault(cert, number)
-            if first != number:
-                fail("certificate_no", "duplicate", row=first)
+            self.last_certificate = cert
             if id_number and parsed.id_number != id_number:
                 fail("certificate_no", "cert_id_mismatch")
             if exam_year and parsed.year != exam_year:
@@ -244,98 +255,10 @@ class RowValidator:
                 fail("certificate_no", "cert_category_mismatch")
             if province not in self.provinces:
                 fail("certificate_no", "unknown_province", province=province)
+            elif self.bounds is not None and not self.bounds[0] <= province <= self.bounds[1]:
+                fail("certificate_no", "outside_jurisdiction", province=province)
         if errors:
             return None, errors
         return {"certificate_no": cert, "name": name, "id_type": str(id_type), "id_number": id_number,
                 "level": str(level), "category": str(category), "province_code": province,
                 "exam_year": exam_year, "published_on": published, "issued_on": issued}, []
-
-
-class ImportQualifications:
-    """The import command: ``run()`` reads, validates and upserts, committing once per batch."""
-
-    def __init__(self, path: str | Path, *, dry_run: bool = False, batch_size: int = 5000,
-                 errors_path: str | Path | None = None, today: dt.date | None = None,
-                 on_start: Callable[[int], None] | None = None,
-                 on_progress: Callable[[int], None] | None = None) -> None:
-        self.path, self.dry_run, self.batch_size = Path(path), dry_run, max(batch_size, 1)
-        self.errors_path = Path(errors_path) if errors_path else None
-        self.today = today or dt.date.today()
-        self.on_start, self.on_progress = on_start, on_progress
-        self.summary = ImportSummary()
-
-    def run(self) -> ImportSummary:
-        """Import the file; raise ImportFileError if it cannot be read or lacks required columns."""
-        started = time.perf_counter()
-        with open_table(self.path) as table:
-            columns = map_columns(table.header)
-            provinces = set(db.session.scalars(select(Region.code).where(Region.level == RegionLevel.PROVINCE)))
-            validator = RowValidator(columns, table.header, provinces, self.today)
-            if self.on_start:
-                self.on_start(table.estimated_rows)
-            with ErrorFile(self.errors_path, table.header) as write_error:
-                batch: list[dict[str, Any]] = []
-                for number, row in table.rows:
-                    self.summary.read += 1
-                    values, errors = validator.validate(number, row)
-                    if errors:
-                        self.summary.rejected += 1
-                        self.summary.errors.extend(errors)
-                        write_error(number, row, [(e.column, e.message) for e in errors])
-                    else:
-                        batch.append(values)
-                    if self.summary.read % self.batch_size == 0:
-                        self._flush(batch)
-                        batch = []
-                self._flush(batch)
-        self.summary.seconds = time.perf_counter() - started
-        return self.summary
-
-    def _flush(self, batch: list[dict[str, Any]]) -> None:
-        if batch:
-            self._upsert(batch)
-        if self.on_progress:
-            self.on_progress(self.summary.read)
-
-    def _upsert(self, batch: list[dict[str, Any]]) -> None:
-        cols = [getattr(Qualification, name) for name in FIELDS]
-        keys = [values["certificate_no"] for values in batch]
-        existing = {row[1]: row for row in db.session.execute(
-            select(Qualification.id, *cols).where(Qualification.certificate_no.in_(keys)))}
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        inserts, updates = [], []
-        for values in batch:
-            current = existing.get(values["certificate_no"])
-            if current is None:
-                inserts.append(values | {"imported_at": now})
-            elif tuple(current[1:]) != tuple(values[name] for name in FIELDS):
-                updates.append(values | {"id": current[0], "imported_at": now})
-        self.summary.inserted += len(inserts)
-        self.summary.updated += len(updates)
-        self.summary.unchanged += len(batch) - len(inserts) - len(updates)
-        if self.dry_run:
-            return
-        if inserts:
-            db.session.execute(insert(Qualification.__table__), inserts)
-        if updates:
-            _update_by_key(updates)
-        db.session.commit()
-
-
-def _update_by_key(updates: list[dict[str, Any]]) -> None:
-    """Rewrite existing rows: executemany UPDATE by primary key, or one batched upsert on PostgreSQL."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        db.session.execute(update(Qualification), updates)
-        return
-    # psycopg2 sends an executemany one row per round trip; a multi-row INSERT .. ON CONFLICT
-    # rewrites 1,000 rows per statement (11 parameters a row, under PostgreSQL's 65,535).
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    rows = [{key: value for key, value in row.items() if key != "id"} for row in updates]
-    for start in range(0, len(rows), 1000):
-        statement = pg_insert(Qualification.__table__).values(rows[start:start + 1000])
-        statement = statement.on_conflict_do_update(
-            index_elements=["certificate_no"],
-            set_={name: statement.excluded[name] for name in (*FIELDS[1:], "imported_at")},
-        )
-        db.session.execute(statement)

@@ -6,6 +6,7 @@ from .audit import SecurityEvent
 from .calendar import CertificateSerial, WorkdayEntry, WorkdayYear
 from .codes import ActivationCode, VerificationCode
 from .institution import Department, Institution
+from .job import Job
 from .message import Message
 from .physician import Filing, Physician, PracticeRegistration, Qualification
 from .profile_change import ProfileChange
@@ -23,6 +24,7 @@ __all__ = [
     "Department",
     "Filing",
     "Institution",
+    "Job",
     "Message",
     "Physician",
     "PracticeRegistration",

@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import lease
 from app.domain.enums import MessageStatus
 from app.extensions import db
 from app.models import Message
@@ -52,7 +53,7 @@ class DispatchResult:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Return the wait after the ``attempts``-th failed attempt: 30 s doubling, capped at one hour."""
-    return min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    return lease.backoff(attempts, BASE_DELAY, MAX_DELAY)
 
 
 def lease_duration(config: Mapping) -> dt.timedelta:
@@ -62,36 +63,12 @@ def lease_duration(config: Mapping) -> dt.timedelta:
 
 def due_ids(now: dt.datetime, batch: int) -> list[int]:
     """Return the ids of up to ``batch`` pending messages that are due and not leased."""
-    ids = db.session.scalars(
-        select(Message.id)
-        .where(
-            Message.status == PENDING,
-            Message.next_attempt_at <= now,
-            or_(Message.locked_until.is_(None), Message.locked_until < now),
-        )
-        .order_by(Message.next_attempt_at, Message.id)
-        .limit(batch)
-    ).all()
-    db.session.commit()  # end the read transaction before claiming
-    return list(ids)
+    return lease.due_ids(Message, PENDING, now, batch)
 
 
 def claim(message_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:
     """Take the lease on one due message and count the attempt; False if someone else has it."""
-    result = db.session.execute(
-        update(Message)
-        .where(
-            Message.id == message_id,
-            Message.status == PENDING,
-            # Re-checked so a stale id list never retries early a message another worker rescheduled.
-            Message.next_attempt_at <= now,
-            or_(Message.locked_until.is_(None), Message.locked_until < now),
-        )
-        .values(locked_until=lease_until, attempts=Message.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount == 1
+    return lease.claim(Message, message_id, PENDING, now, lease_until)
 
 
 def _envelope(message_id: int) -> tuple[Envelope, int]:
@@ -124,14 +101,9 @@ def _record_failure(message_id: int, lease_until: dt.datetime, attempts: int, er
     else:
         outcome = "retried"
         values = {"next_attempt_at": when + backoff(attempts)}
-    db.session.execute(
-        update(Message)
-        # Only while we still hold the lease: never overwrite a newer worker's outcome.
-        .where(Message.id == message_id, Message.status == PENDING, Message.locked_until == lease_until)
-        .values(locked_until=None, last_error=error[:200], **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    # Only while we still hold the lease: never overwrite a newer worker's outcome.
+    held = (Message.status == PENDING) & (Message.locked_until == lease_until)
+    lease.conditional_update(Message, message_id, held, {"locked_until": None, "last_error": error[:200], **values})
     return outcome
 
 

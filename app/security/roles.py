@@ -32,6 +32,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^CommissionQueueView$", QUEUE),
         (r"^DashboardView$", r"^(can_index|can_rows|can_export|menu_access)$"),
         (r"^WindowBoardView$", r"^(can_read|menu_access)$"),
+        (r"^QualificationImportView$", r"^(can_read|can_write|menu_access)$"),  # own jurisdiction only
         (r"^CommissionProfileChangeView$", r"^(can_queue|can_detail|menu_access)$"),  # read-only
         (r"^ProfileChangeApi$", r"^can_read$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),

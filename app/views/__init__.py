@@ -14,6 +14,7 @@ from app.views.audit import AuditLogView, SecurityEventView
 from app.views.calendar import WorkdayEntryView, WorkdayYearView
 from app.views.dashboard import DashboardView
 from app.views.documents import ApplicationDocumentView, VerificationView
+from app.views.imports import QualificationImportView
 from app.views.lookup import LookupView
 from app.views.my_applications import MyApplicationsView
 from app.views.physician import PhysicianHomeView
@@ -42,6 +43,7 @@ def register_views(appbuilder) -> None:
     add(InstitutionAdminView, "InstitutionAdminView", label=_l("Institution admin accounts"), icon="fa-key", **org)
     add(c.PhysicianView, "PhysicianView", label=_l("Physicians"), icon="fa-user-md", **doc)
     add(c.QualificationView, "QualificationView", label=_l("Qualifications"), icon="fa-id-card-o", **doc)
+    add(QualificationImportView, "QualificationImportView", label=_l("Import exam results"), icon="fa-upload", **doc)
     add(c.RegistrationView, "RegistrationView", label=_l("Practice registrations"), icon="fa-certificate", **doc)
     add(c.FilingView, "FilingView", label=_l("Multi-site filings"), icon="fa-clone", **doc)
     add(c.AssessmentView, "AssessmentView", label=_l("Assessments"), icon="fa-check-square-o", **doc)
