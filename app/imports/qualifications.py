@@ -30,6 +30,7 @@ from app.domain.identity import normalize_id_number, validate_id_number
 from app.extensions import db
 from app.imports import ErrorFile, ImportFileError, open_table
 from app.models import Qualification, Region
+from app.summaries import touch_qualifications
 
 FIRST_EXAM_YEAR = 1999  # 执业医师法 took effect in 1999
 FIELDS = ("certificate_no", "name", "id_type", "id_number", "level", "category",
@@ -319,6 +320,8 @@ class ImportQualifications:
             db.session.execute(insert(Qualification.__table__), inserts)
         if updates:
             _update_by_key(updates)
+        was = [dict(zip(FIELDS, existing[values["certificate_no"]][1:], strict=True)) for values in updates]
+        touch_qualifications(db.session, was, inserts + updates)  # the window's counts, recounted at commit
         db.session.commit()
 
 

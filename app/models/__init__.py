@@ -11,6 +11,7 @@ from .physician import Filing, Physician, PracticeRegistration, Qualification
 from .profile_change import ProfileChange
 from .reference import PracticeScope, Region
 from .reminder import Reminder
+from .summary import SummaryFunnel, SummaryMember, SummaryQualified
 from .user import RegistryUser
 from .window import RegistrationWindow
 
@@ -34,6 +35,9 @@ __all__ = [
     "Reminder",
     "RegistryUser",
     "SecurityEvent",
+    "SummaryFunnel",
+    "SummaryMember",
+    "SummaryQualified",
     "VerificationCode",
     "WorkdayEntry",
     "WorkdayYear",

@@ -1,0 +1,56 @@
+"""summaries: maintained funnel counts (per cohort, county, institution and stage) and their members
+
+Revision ID: 0008
+Revises: 0007
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('summary_member',
+    sa.Column('physician_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('cohort_year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.SmallInteger(), nullable=False),
+    sa.Column('not_activated', sa.SmallInteger(), nullable=False),
+    sa.Column('no_application', sa.SmallInteger(), nullable=False),
+    sa.Column('returned', sa.SmallInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('physician_id', 'cohort_year')
+    )
+    op.create_index('ix_summary_member_group', 'summary_member', ['cohort_year', 'institution_id'], unique=False)
+    op.create_table('summary_funnel',
+    sa.Column('cohort_year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.Column('institution_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('stage', sa.SmallInteger(), autoincrement=False, nullable=False),
+    sa.Column('physicians', sa.Integer(), nullable=False),
+    sa.Column('not_activated', sa.Integer(), nullable=False),
+    sa.Column('no_application', sa.Integer(), nullable=False),
+    sa.Column('returned', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('cohort_year', 'region_code', 'institution_id', 'stage')
+    )
+    op.create_table('summary_qualified',
+    sa.Column('exam_year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('province_code', sa.String(length=6), nullable=False),
+    sa.Column('qualifications', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('exam_year', 'province_code')
+    )
+    # count the rows already there (set-based; the same as `flask summaries rebuild`)
+    from app.summaries.rebuild import rebuild
+
+    rebuild(op.get_bind())
+
+
+def downgrade():
+    op.drop_table('summary_qualified')
+    op.drop_table('summary_funnel')
+    op.drop_index('ix_summary_member_group', table_name='summary_member')
+    op.drop_table('summary_member')
