@@ -22,7 +22,7 @@ class Touched:
     """What the session's transaction changed and has not recounted yet."""
 
     physicians: set[int] = field(default_factory=set)
-    people: set[tuple[str, str]] = field(default_factory=set)  # (id_type, id_number) of changed qualifications
+    people: set[str] = field(default_factory=set)  # ID numbers of changed qualifications (any ID type)
     qualified: Counter = field(default_factory=Counter)  # (exam_year, province_code) -> change in count
 
 
@@ -41,7 +41,7 @@ def touch_qualifications(session: Session, removed: Iterable[dict], added: Itera
     for sign, rows in ((-1, removed), (1, added)):
         for row in rows:
             touched.qualified[(row["exam_year"], row["province_code"])] += sign
-            touched.people.add((row["id_type"], row["id_number"]))
+            touched.people.add(row["id_number"])
 
 
 def _values(obj, name: str) -> tuple[list, list]:
@@ -53,7 +53,7 @@ def _values(obj, name: str) -> tuple[list, list]:
 
 def _qualification(obj: Qualification) -> tuple[list[dict], list[dict]]:
     """Return the qualification as it was and as it is (one dict each, or none when unknown)."""
-    names = ("exam_year", "province_code", "id_type", "id_number")
+    names = ("exam_year", "province_code", "id_number")
     pairs = {n: _values(obj, n) for n in names}
     before = {n: pairs[n][0][0] for n in names if pairs[n][0]}
     after = {n: pairs[n][1][0] for n in names if pairs[n][1]}
@@ -146,8 +146,7 @@ def refresh(session: Session) -> None:
     ids = set(touched.physicians)
     people = sorted(touched.people)
     for start in range(0, len(people), CHUNK):
-        ids.update(session.scalars(select(Physician.id).where(
-            tuple_(Physician.id_type, Physician.id_number).in_(people[start:start + CHUNK]))))
+        ids.update(session.scalars(select(Physician.id).where(Physician.id_number.in_(people[start:start + CHUNK]))))
     ordered = sorted(ids)
     for start in range(0, len(ordered), CHUNK):
         _recount(session, ordered[start:start + CHUNK])
