@@ -1,4 +1,5 @@
-"""summaries: maintained funnel counts (per cohort, county, institution and stage) and their members
+"""summaries: maintained funnel counts (per cohort, county, institution and stage) and their members;
+reminder kind institution_request (the institution's one-click reminder, recorded per physician)
 
 Revision ID: 0008
 Revises: 0007
@@ -49,7 +50,21 @@ def upgrade():
     rebuild(op.get_bind())
 
 
+    _reminder_kinds(KINDS + ('institution_request',))
+
+
+KINDS = ('window_closing', 'confirmation_waiting', 'review_digest')
+
+
+def _reminder_kinds(kinds):
+    with op.batch_alter_table('reminder', schema=None) as batch_op:
+        batch_op.drop_constraint('kind_valid', type_='check')
+        batch_op.create_check_constraint('kind_valid', 'kind IN (' + ', '.join(f"'{k}'" for k in kinds) + ')')
+
+
 def downgrade():
+    op.execute("DELETE FROM reminder WHERE kind = 'institution_request'")
+    _reminder_kinds(KINDS)
     op.drop_table('summary_qualified')
     op.drop_table('summary_funnel')
     op.drop_index('ix_summary_member_group', table_name='summary_member')
