@@ -27,6 +27,6 @@ transactions never subtract the same old contribution twice. ``flask summaries r
 everything (bench/generate.py and the migration call it); ``flask summaries check`` compares.
 """
 
-from app.summaries.track import install, touch_physicians, touch_qualifications
+from app.summaries.track import install, touch_applications, touch_physicians, touch_qualifications
 
-__all__ = ["install", "touch_physicians", "touch_qualifications"]
+__all__ = ["install", "touch_applications", "touch_physicians", "touch_qualifications"]

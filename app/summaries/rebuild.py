@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
+import datetime as dt
 
-from app.models import Qualification, SummaryMember, SummaryQualified
+from sqlalchemy import delete, func, insert, select, true
+
+from app.models import Qualification, SummaryApplicationKey, SummaryMember, SummaryQualified
+from app.summaries import applications as dashboard
 from app.summaries.members import (
     KEYS,
     MEMBER_COLUMNS,
@@ -27,13 +30,21 @@ def rebuild(executor) -> dict[str, int]:
         ["exam_year", "province_code", "qualifications"],
         select(Qualification.exam_year, Qualification.province_code, func.count())
         .group_by(Qualification.exam_year, Qualification.province_code)))
+    keys, counts = SummaryApplicationKey.__table__, dashboard.counts_table()
+    for table in (keys, counts):
+        executor.execute(delete(table))
+    dashboard.write_keys(executor, true())
+    executor.execute(insert(counts).from_select(dashboard.COUNT_COLUMNS, dashboard.counts_of(executor, keys)))
     return {table.name: executor.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (member, funnel, qualified)}
+            for table in (member, funnel, qualified, keys, counts)}
 
 
 def _as_dict(rows, width: int) -> dict[tuple, tuple]:
-    return {tuple(row[:width]): tuple(int(v or 0) for v in row[width:]) for row in rows
-            if any(int(v or 0) for v in row[width:])}
+    """Return {keys: numbers} of the rows with a number (days as ISO text: SQLite gives text or dates)."""
+    def key(row) -> tuple:
+        return tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row[:width])
+
+    return {key(row): tuple(int(v or 0) for v in row[width:]) for row in rows if any(int(v or 0) for v in row[width:])}
 
 
 def differences(executor, limit: int = 20) -> list[str]:
@@ -45,8 +56,13 @@ def differences(executor, limit: int = 20) -> list[str]:
     raw_q = _as_dict(executor.execute(select(Qualification.exam_year, Qualification.province_code, func.count())
                                       .group_by(Qualification.exam_year, Qualification.province_code)), 2)
     kept_q = _as_dict(executor.execute(select(table.c.exam_year, table.c.province_code, table.c.qualifications)), 2)
+    counts = dashboard.counts_table()
+    span = dashboard.stage_span(executor, true())
+    raw_s = {} if span is None else _as_dict(executor.execute(dashboard.counts_of(
+        executor, dashboard.key_rows(executor, true(), *span).subquery())), 6)
+    kept_s = _as_dict(executor.execute(select(counts)), 6)
     out = []
-    for name, want, have in (("funnel", raw, kept), ("qualified", raw_q, kept_q)):
+    for name, want, have in (("funnel", raw, kept), ("qualified", raw_q, kept_q), ("submitted", raw_s, kept_s)):
         for key in sorted(set(want) | set(have), key=str):
             if want.get(key) != have.get(key):
                 out.append(f"{name} {key}: raw {want.get(key)}, stored {have.get(key)}")

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, event, insert, select, tuple_
+from sqlalchemy import delete, event, insert, or_, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
-from app.models import Application, Physician, Qualification, SummaryMember, SummaryQualified
+from app.models import (
+    Application,
+    Physician,
+    PracticeRegistration,
+    Qualification,
+    SummaryApplicationKey,
+    SummaryMember,
+    SummaryQualified,
+    WorkdayEntry,
+    WorkdayYear,
+)
+from app.summaries import applications as dashboard
 from app.summaries.members import KEYS, MEMBER_COLUMNS, SUMS, funnel_table, member_rows, stored_members
 
 CHUNK = 2000  # physicians recounted per statement
@@ -24,6 +36,9 @@ class Touched:
     physicians: set[int] = field(default_factory=set)
     people: set[str] = field(default_factory=set)  # ID numbers of changed qualifications (any ID type)
     qualified: Counter = field(default_factory=Counter)  # (exam_year, province_code) -> change in count
+    applications: set[int] = field(default_factory=set)
+    registrations: set[int] = field(default_factory=set)  # their category is the applications' category
+    calendar_years: set[int] = field(default_factory=set)  # working days of the stages in these years changed
 
 
 def _touched(session: Session) -> Touched:
@@ -33,6 +48,11 @@ def _touched(session: Session) -> Touched:
 def touch_physicians(session: Session, ids: Iterable[int]) -> None:
     """Mark physicians whose rows or first registrations a Core statement changed."""
     _touched(session).physicians.update(i for i in ids if i is not None)
+
+
+def touch_applications(session: Session, ids: Iterable[int]) -> None:
+    """Mark applications a Core statement changed (the dashboard's counts)."""
+    _touched(session).applications.update(i for i in ids if i is not None)
 
 
 def touch_qualifications(session: Session, removed: Iterable[dict], added: Iterable[dict]) -> None:
@@ -68,6 +88,12 @@ def _after_flush(session: Session, _context) -> None:
             elif isinstance(obj, Application):
                 before, after = _values(obj, "physician_id")
                 touch_physicians(session, before + after)
+                touch_applications(session, [attributes.instance_state(obj).dict.get("id")])
+            elif isinstance(obj, PracticeRegistration):
+                _touched(session).registrations.add(attributes.instance_state(obj).dict.get("id"))
+            elif isinstance(obj, WorkdayEntry | WorkdayYear):
+                before, after = _values(obj, "day" if isinstance(obj, WorkdayEntry) else "year")
+                _touched(session).calendar_years.update(v if isinstance(v, int) else v.year for v in before + after)
             elif isinstance(obj, Qualification):
                 if state == "dirty" and not session.is_modified(obj):
                     continue
@@ -150,9 +176,52 @@ def refresh(session: Session) -> None:
     ordered = sorted(ids)
     for start in range(0, len(ordered), CHUNK):
         _recount(session, ordered[start:start + CHUNK])
+    _refresh_applications(session, touched)
     changes = [{"exam_year": y, "province_code": p, "qualifications": n}
                for (y, p), n in touched.qualified.items() if n]
     if changes:
         table = SummaryQualified.__table__
         add_counts(session, table, ("exam_year", "province_code"), changes)
         session.execute(delete(table).where(table.c.qualifications == 0))
+
+
+def add_counts_from(session: Session, table, keys: tuple[str, ...], statement) -> None:
+    """Add the rows of a select (keys, then the numbers) to the stored ones, in one upsert."""
+    names = [c.name for c in table.columns]
+    rows = statement.subquery()
+    insert_ = _insert(session, table).from_select(names, select(rows).where(true()))
+    session.execute(insert_.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + insert_.excluded[name] for name in names if name not in keys}))
+
+
+def _recount_applications(session: Session, ids: list[int]) -> None:
+    """Replace the dashboard keys of ``ids`` by their current ones and add the difference to the counts."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Application.id).where(Application.id.in_(ids)).order_by(Application.id)
+                        .with_for_update())
+    keys = SummaryApplicationKey.__table__
+    mine = keys.c.application_id.in_(ids)
+    table = dashboard.counts_table()
+    pk = tuple(c.name for c in table.primary_key.columns)
+    add_counts_from(session, table, pk, dashboard.counts_of(session, select(keys).where(mine).subquery(), -1))
+    session.execute(delete(keys).where(mine))
+    dashboard.write_keys(session, Application.id.in_(ids))
+    add_counts_from(session, table, pk, dashboard.counts_of(session, select(keys).where(mine).subquery(), 1))
+
+
+def _refresh_applications(session: Session, touched: Touched) -> None:
+    ids = set(touched.applications)
+    registrations = sorted(i for i in touched.registrations if i is not None)
+    for start in range(0, len(registrations), CHUNK):
+        ids.update(session.scalars(select(Application.id).where(
+            Application.registration_id.in_(registrations[start:start + CHUNK]))))
+    if touched.calendar_years:
+        first = dt.datetime(min(touched.calendar_years) - 1, 12, 31)
+        last = dt.datetime(max(touched.calendar_years) + 1, 1, 1)
+        ends = (Application.confirmed_at, Application.accepted_at, Application.decided_at)
+        ids.update(session.scalars(select(Application.id).where(  # a stage overlapping the changed years
+            Application.submitted_at <= last, or_(*(end >= first for end in ends)))))
+    ordered = sorted(i for i in ids if i is not None)
+    for start in range(0, len(ordered), CHUNK):
+        _recount_applications(session, ordered[start:start + CHUNK])

@@ -44,6 +44,24 @@ def upgrade():
     sa.Column('qualifications', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('exam_year', 'province_code')
     )
+    op.create_table('summary_application_key',
+    sa.Column('application_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('dim', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.PrimaryKeyConstraint('application_id', 'dim', 'key')
+    )
+    op.create_table('summary_submitted',
+    sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
+    sa.Column('grain', sa.String(length=1), nullable=False),
+    sa.Column('bucket', sa.Date(), nullable=False),
+    sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.Column('dim', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('level', 'grain', 'bucket', 'region_code', 'dim', 'key')
+    )
     # count the rows already there (set-based; the same as `flask summaries rebuild`)
     from app.summaries.rebuild import rebuild
 
@@ -63,6 +81,8 @@ def _reminder_kinds(kinds):
 
 
 def downgrade():
+    op.drop_table('summary_submitted')
+    op.drop_table('summary_application_key')
     op.execute("DELETE FROM reminder WHERE kind = 'institution_request'")
     _reminder_kinds(KINDS)
     op.drop_table('summary_qualified')

@@ -13,12 +13,16 @@ from app.domain.certificates import compose_qualification_no
 from app.domain.enums import AccountStatus
 from app.extensions import db
 from app.imports.qualifications import ImportQualifications
-from app.models import Institution, Physician, SummaryFunnel, SummaryQualified
+from app.models import Institution, Physician, SummaryFunnel, SummaryQualified, WorkdayEntry
+from app.reports.dashboard import counts_by_dimension, counts_by_institution, counts_by_scope
+from app.reports.period import Period
+from app.reports.stages import stage_times
 from app.security.roles import ADMIN
 from app.security.scope import Scope
-from app.summaries import raw
+from app.summaries import raw, raw_dashboard
 from app.summaries.rebuild import differences, rebuild
 from app.window.funnel import by_institution, by_province, waiting_counts
+from app.workflow.calendar import load_calendar
 from app.workflow.commands import act, act_many
 from app.workflow.errors import WorkflowError
 from bench.bulk_approval import TODAY, prepare, reviewer
@@ -66,6 +70,27 @@ def assert_equal_to_raw() -> None:
                 raw.by_institution(db.session, year, scope, "110000", 1, 500)
         for institution_id in {key[2] for key in want if key[0] == year and key[2]}:
             assert waiting_counts(db.session, year, institution_id) == raw.waiting_counts(db.session, year, institution_id)
+    assert_dashboard_equal_to_raw()
+
+
+def assert_dashboard_equal_to_raw() -> None:
+    """The dashboard's numbers from the summaries equal those counted from the applications."""
+    today = dt.date(2026, 11, 30)
+    calendar = load_calendar(db.session, dt.date(2000, 1, 1), dt.date(2027, 12, 31))
+    scopes = (Scope(role=ADMIN), Scope(role="CommissionReviewer", jurisdiction="000000"),
+              Scope(role="CommissionReviewer", jurisdiction="110000"),
+              Scope(role="CommissionReviewer", jurisdiction="110100"),
+              Scope(role="CommissionReviewer", jurisdiction="110105"))  # the reviewers: nobody else has the page
+    periods = (Period(dt.date(2024, 1, 1), dt.date(2026, 12, 31)), Period(dt.date(2025, 10, 17), dt.date(2026, 11, 29)),
+               Period(dt.date(2026, 11, 3), dt.date(2026, 11, 30)), Period(dt.date(2026, 2, 1), dt.date(2026, 10, 31)))
+    for scope in scopes:
+        for period in periods:
+            assert counts_by_dimension(scope, period) == raw_dashboard.counts_by_dimension(scope, period)
+            assert counts_by_scope(scope, period) == raw_dashboard.counts_by_scope(scope, period)
+            assert counts_by_institution(scope, period, 1, 500) == \
+                raw_dashboard.counts_by_institution(scope, period, 1, 500)
+            assert stage_times(scope, period, calendar, today) == \
+                raw_dashboard.stage_times(scope, period, calendar, today)
 
 
 def _import(tmp_path, rows: list[list[str]], name: str):
@@ -157,4 +182,19 @@ def test_a_rolled_back_write_leaves_the_counts(app):
         after = {(s.cohort_year, s.region_code, s.institution_id, s.stage): s.physicians
                  for s in db.session.scalars(select(SummaryFunnel))}
         assert before == after
+        assert_equal_to_raw()
+
+
+def test_a_calendar_change_recounts_the_working_days_of_the_stages(app, database_uri):
+    generate(database_uri, 200, seed=5, quiet=True)
+    with app.app_context():
+        assert_equal_to_raw()
+        # a working Monday made a holiday, and a Saturday made a working day, inside the stages
+        db.session.add_all([WorkdayEntry(day=dt.date(2026, 11, 16), is_working=False),
+                            WorkdayEntry(day=dt.date(2026, 11, 21), is_working=True)])
+        db.session.commit()
+        assert_equal_to_raw()
+        db.session.delete(db.session.get(WorkdayEntry, dt.date(2026, 11, 16))
+                          or db.session.scalar(select(WorkdayEntry).where(WorkdayEntry.day == dt.date(2026, 11, 16))))
+        db.session.commit()
         assert_equal_to_raw()
