@@ -151,7 +151,8 @@ def counts_of(executor, keys, sign: int = 1):
                 statement = statement.where(keys.c.dim != "institution")
             else:
                 statement = statement.where(keys.c.dim.is_not(None))
-            branches.append(statement.group_by(bucket, region, keys.c.dim, keys.c.key))
+            grouping = (bucket, keys.c.dim, keys.c.key) + (() if level == 0 else (region,))  # PostgreSQL: no constant
+            branches.append(statement.group_by(*grouping))
     return union_all(*branches)
 
 
