@@ -49,6 +49,9 @@ def create_app(config: object | str = "config.Config") -> Flask:
     from app.jobs.runner import install_in_process_runner
 
     install_in_process_runner(app)
+    from app.summaries import install as install_summaries
+
+    install_summaries()  # the window's counts follow every write (app/summaries/__init__.py)
     from app.cli import register_cli
 
     register_cli(app)

@@ -23,6 +23,9 @@ def register_cli(app: Flask) -> None:
     from app.reminders.cli import register_reminders_cli
 
     register_reminders_cli(app)
+    from app.summaries.cli import register_summaries_cli
+
+    register_summaries_cli(app)
 
     @app.cli.command("init")
     def init_command() -> None:

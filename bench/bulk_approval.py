@@ -45,6 +45,7 @@ from app.models import (  # noqa: E402
 )
 from app.security.roles import COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN  # noqa: E402
 from app.security.scope import scope_for  # noqa: E402
+from app.summaries import touch_applications, touch_physicians, touch_qualifications  # noqa: E402
 from app.workflow.commands import Actor, act_many  # noqa: E402
 from bench.generate import id_number  # noqa: E402
 
@@ -93,6 +94,9 @@ def prepare(count: int) -> list[int]:
         {"application_id": aid, "action": a, "from_status": f, "to_status": t, "actor_role": r, "created_at": now}
         for aid in ids for a, f, t, r in PENDING_STEPS
     ])
+    touch_physicians(db.session, [p["id"] for p in physicians])  # Core rows: the window's counts follow
+    touch_qualifications(db.session, [], qualifications)
+    touch_applications(db.session, ids)
     db.session.commit()
     return list(ids)
 

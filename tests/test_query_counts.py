@@ -13,6 +13,7 @@ from sqlalchemy import event, insert, select
 from app.domain.identity import id_check_digit
 from app.extensions import db
 from app.models import Institution, Physician
+from app.summaries.rebuild import rebuild as rebuild_summaries
 from tests.conftest import PG_URL
 
 # user (3 statements: user, roles, groups, loaded by Flask-Login) + count + one joined SELECT,
@@ -289,6 +290,7 @@ def add_cohort(app, count: int, year: int = 2025) -> None:
         } for pid, number in rows])
         db.session.execute(Physician.__table__.update().where(Physician.name.like("测试%"))
                            .values(verified_at=dt.datetime(year, 10, 20), activated_at=dt.datetime(year, 10, 25)))
+        rebuild_summaries(db.session)  # Core rows bypass the session: count them, as bench/generate.py does
         db.session.commit()
 
 

@@ -24,6 +24,7 @@ from app.imports import ErrorFile, XlsxErrorFile, open_table
 from app.imports.qualifications import FIELDS, ImportSummary, RowError, RowValidator, map_columns
 from app.imports.seen import SeenKeys
 from app.models import Qualification, Region
+from app.summaries import touch_qualifications
 
 ErrorSink = Callable[[int, list[Any], list[RowError]], None]
 WRITE_ATTEMPTS = 4  # a batch raced by a concurrent import of the same rows is re-read and redone
@@ -158,6 +159,8 @@ class ImportQualifications:
             _insert(inserts)
         if updates:
             _update_by_key(updates)
+        was = [dict(zip(FIELDS, existing[values["certificate_no"]][1:], strict=True)) for values in updates]
+        touch_qualifications(db.session, was, inserts + updates)  # the window's counts, recounted at commit
 
 
 _COLUMNS = (*FIELDS, "imported_at")

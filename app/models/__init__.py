@@ -12,6 +12,7 @@ from .physician import Filing, Physician, PracticeRegistration, Qualification
 from .profile_change import ProfileChange
 from .reference import PracticeScope, Region
 from .reminder import Reminder
+from .summary import SummaryApplicationKey, SummaryFunnel, SummaryMember, SummaryQualified, SummarySubmitted
 from .user import RegistryUser
 from .window import RegistrationWindow
 
@@ -36,6 +37,11 @@ __all__ = [
     "Reminder",
     "RegistryUser",
     "SecurityEvent",
+    "SummaryApplicationKey",
+    "SummaryFunnel",
+    "SummaryMember",
+    "SummaryQualified",
+    "SummarySubmitted",
     "VerificationCode",
     "WorkdayEntry",
     "WorkdayYear",

@@ -16,6 +16,7 @@ class ReminderKind(StrEnum):
     WINDOW_CLOSING = "window_closing"  # 注册窗口即将截止 (to a physician)
     CONFIRMATION_WAITING = "confirmation_waiting"  # 申请待机构确认超时 (to an institution)
     REVIEW_DIGEST = "review_digest"  # 审核员每日到期汇总 (to a reviewer)
+    INSTITUTION_REQUEST = "institution_request"  # 机构一键提醒 (to a physician waiting at a stage)
 
 
 class RecipientType(StrEnum):
@@ -28,7 +29,8 @@ class Reminder(Model):
     """A reminder written to the outbox; the unique key makes a second one impossible.
 
     ``key`` names the occasion: the window and the threshold (``w12-7``) for a closing window,
-    the Beijing date for the daily ones. ``messages`` counts the outbox rows written with it.
+    the Beijing date for the daily ones, the date and the stage (``2026-11-30:returned``) for an
+    institution's one-click reminder. ``messages`` counts the outbox rows written with it.
     """
 
     __tablename__ = "reminder"

@@ -1,28 +1,28 @@
-"""The dashboard's aggregates: each is one SQL statement with GROUP BY, inside the reviewer's row scope."""
+"""The dashboard's aggregates: each is one SQL statement over the maintained counts, inside the reviewer's scope.
+
+The counts per day and month (app/summaries/applications.py, kept on every write) are summed for
+the whole months of the range and its days around them; app/summaries/raw_dashboard.py counts the
+same from the applications, for the check command and the tests.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import String, case, cast, func, literal, null, select, true, union_all
+from sqlalchemy import Integer, String, and_, case, cast, false, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from app.domain.enums import ApplicationStatus as S
 from app.extensions import db
-from app.models import Application, Institution, PracticeScope, Region
+from app.models import Application, Institution, PracticeScope, Region, SummarySubmitted
 from app.reports.period import Period
-from app.reports.selection import (
-    base_query,
-    category_of,
-    in_period,
-    overdue_clause,
-    region_width,
-    scope_codes,
-)
+from app.reports.selection import overdue_clause, region_width
+from app.security.roles import ADMIN, COMMISSION_REVIEWER
 from app.security.scope import Scope, scoped
 
 DIMENSIONS = ("status", "type", "category", "region")
+SUMMARY = SummarySubmitted.__table__
 
 
 @dataclass(frozen=True)
@@ -34,29 +34,62 @@ class Count:
     n: int
 
 
+def _own_level(scope: Scope) -> int | None:
+    """Return the region level of the reviewer's jurisdiction in summary_submitted (None: sees nothing)."""
+    if scope.role == ADMIN:
+        return 0
+    if scope.role != COMMISSION_REVIEWER:
+        return None
+    bounds = scope.bounds
+    if bounds is None:
+        return 0
+    return 2 if bounds[1].endswith("9999") else 4 if bounds[1].endswith("99") and bounds[0] != bounds[1] else 6
+
+
+def _month_after(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def in_buckets(period: Period):
+    """Return the condition on summary_submitted rows covering the period: whole months, and the days around them."""
+    first_month = period.first if period.first.day == 1 else _month_after(period.first)
+    after_last = period.last + dt.timedelta(days=1)
+    end_month = after_last if after_last.day == 1 else period.last.replace(day=1)  # first day after the whole months
+    if first_month >= end_month:
+        return and_(SUMMARY.c.grain == "d", SUMMARY.c.bucket.between(period.first, period.last))
+    return or_(
+        and_(SUMMARY.c.grain == "m", SUMMARY.c.bucket >= first_month, SUMMARY.c.bucket < end_month),
+        and_(SUMMARY.c.grain == "d", or_(SUMMARY.c.bucket.between(period.first, first_month - dt.timedelta(days=1)),
+                                         SUMMARY.c.bucket.between(end_month, period.last))),
+    )
+
+
+def summed(scope: Scope, period: Period, level: int | None = None, *columns):
+    """Return a select of ``columns`` and the summed count over the scope's rows of the period at a region level."""
+    own = _own_level(scope)
+    statement = select(*columns, func.sum(SUMMARY.c.n).label("n")).where(in_buckets(period))
+    if own is None:
+        return statement.where(false())
+    statement = statement.where(SUMMARY.c.level == (own if level is None else level))
+    bounds = None if scope.role == ADMIN else scope.bounds
+    return statement if bounds is None else statement.where(SUMMARY.c.region_code.between(*bounds))
+
+
 def counts_by_dimension(scope: Scope, period: Period) -> dict[str, list[Count]]:
     """Count the applications submitted in the period by status, type, category and region (one statement)."""
     width = region_width(scope)
-    region_key = func.substr(Application.region_code, 1, width)
-    padded = region_key + literal("0" * (6 - width)) if width < 6 else region_key
-
-    def branch(name: str, key, label=None, registration: bool = False, join=None):
-        columns = [literal(name).label("dim"), cast(key, String).label("key"),
-                   (label if label is not None else cast(null(), String)).label("name"), func.count().label("n")]
-        statement = in_period(base_query(columns, scope, registration=registration), period)
-        if join is not None:
-            statement = statement.outerjoin(*join)
-        return statement.group_by(*([key] if label is None else [key, label]))
-
-    statement = union_all(
-        branch("status", Application.status),
-        branch("type", Application.type),
-        branch("category", category_of(), registration=True),
-        branch("region", region_key, Region.name, join=(Region, Region.code == padded)),
-    )
+    region_key = func.substr(SUMMARY.c.region_code, 1, width)
+    own = (summed(scope, period, None, SUMMARY.c.dim, SUMMARY.c.key, cast(null(), String).label("name"))
+           .where(SUMMARY.c.dim.in_(("status", "type", "category")))
+           .group_by(SUMMARY.c.dim, SUMMARY.c.key))
+    regions = (summed(scope, period, width, literal("region").label("dim"), region_key.label("key"), Region.name)
+               .outerjoin(Region, Region.code == SUMMARY.c.region_code)
+               .where(SUMMARY.c.dim == "type")  # one row per application: its type
+               .group_by(region_key, Region.name))
     result: dict[str, list[Count]] = {name: [] for name in DIMENSIONS}
-    for dim, key, name, n in db.session.execute(statement):
-        result[dim].append(Count(key or "", name, n))
+    for dim, key, name, n in db.session.execute(union_all(own, regions)):
+        if n:
+            result[dim].append(Count(key or "", name, int(n)))
     for rows in result.values():
         rows.sort(key=lambda c: (-c.n, c.key))
     return result
@@ -64,29 +97,33 @@ def counts_by_dimension(scope: Scope, period: Period) -> dict[str, list[Count]]:
 
 def counts_by_scope(scope: Scope, period: Period) -> list[Count]:
     """Count the applications asking for each practice scope (an application counts once per scope asked)."""
-    codes = scope_codes()
+    total = func.sum(SUMMARY.c.n)
     statement = (
-        in_period(base_query([codes.c.value, PracticeScope.name, func.count().label("n")], scope), period)
-        .join(codes, true())
-        .outerjoin(PracticeScope, PracticeScope.code == codes.c.value)
-        .group_by(codes.c.value, PracticeScope.name)
-        .order_by(func.count().desc(), codes.c.value)
+        summed(scope, period, None, SUMMARY.c.key, PracticeScope.name)
+        .outerjoin(PracticeScope, PracticeScope.code == SUMMARY.c.key)
+        .where(SUMMARY.c.dim == "scope")
+        .group_by(SUMMARY.c.key, PracticeScope.name)
+        .having(total > 0)
+        .order_by(total.desc(), SUMMARY.c.key)
     )
-    return [Count(str(code), name, n) for code, name, n in db.session.execute(statement)]
+    return [Count(str(code), name, int(n)) for code, name, n in db.session.execute(statement)]
 
 
 def counts_by_institution(scope: Scope, period: Period, page: int, size: int) -> tuple[list[Count], int]:
     """Return one page of institutions by number of applications (most first) and how many there are."""
+    total = func.sum(SUMMARY.c.n)
+    institution_id = cast(SUMMARY.c.key, Integer)
     statement = (
-        in_period(base_query([Application.institution_id, Institution.name, func.count().label("n"),
-                              func.count().over().label("groups")], scope), period)
-        .join(Institution, Institution.id == Application.institution_id)
-        .group_by(Application.institution_id, Institution.name)
-        .order_by(func.count().desc(), Application.institution_id)
+        summed(scope, period, 6, institution_id, Institution.name, func.count().over().label("groups"))
+        .join(Institution, Institution.id == institution_id)
+        .where(SUMMARY.c.dim == "institution")
+        .group_by(institution_id, Institution.name)
+        .having(total > 0)
+        .order_by(total.desc(), institution_id)
         .limit(size).offset((page - 1) * size)
     )
     rows = db.session.execute(statement).all()
-    return [Count(str(r[0]), r[1], r[2]) for r in rows], (rows[0][3] if rows else 0)
+    return [Count(str(r[0]), r[1], int(r[3])) for r in rows], (rows[0][2] if rows else 0)
 
 
 def overdue_page(scope: Scope, today: dt.date, limit: int) -> tuple[list[Application], int]:

@@ -1,11 +1,12 @@
-"""Working days per stage (submit → confirm → accept → decision): median and 90th percentile, in SQL.
+"""Working days per stage (submit → confirm → accept → decision): median and 90th percentile.
 
 Working days come from the one calendar (``chinese_calendar`` completed by the commission's table):
-every Beijing day of the range gets its working-day ordinal, sent with the query as a small VALUES
-table (at most a few thousand rows, never one per application), so a stage lasts
-``ordinal(end day) - ordinal(start day)`` working days — the count of ``working_days_between``.
-PostgreSQL takes the percentiles with ``percentile_cont``; SQLite, which has no such aggregate,
-gets the same linear interpolation from window functions, still in one statement.
+a stage lasts ``ordinal(end day) - ordinal(start day)`` working days — the count of
+``working_days_between``. The maintained counts (app/summaries/applications.py) keep, per day or
+month of submission and region, how many applications took how many working days in each stage:
+one statement sums that histogram, and the percentiles are read from it with ``percentile_cont``'s
+linear interpolation (a few dozen buckets, never one row per application). The same numbers
+straight from the applications: app/summaries/raw_dashboard.py.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Date, Integer, String, case, column, func, literal, select, union_all, values
-from sqlalchemy.orm import aliased
-
 from app.domain.workdays import WorkdayCalendar
 from app.extensions import db
+from app.reports.dashboard import SUMMARY, summed
 from app.reports.period import Period
-from app.reports.selection import STAGES, base_query, beijing_day, in_period, is_postgres
+from app.reports.selection import STAGES
 from app.security.scope import Scope
+
+UNKNOWN = "?"  # app.summaries.applications.UNKNOWN: the stage's calendar year was not entered
 
 PERCENTILES = {"p50": 5, "p90": 9}  # tenths
 
@@ -46,53 +47,45 @@ def ordinals(calendar: WorkdayCalendar, first: dt.date, last: dt.date) -> list[t
     return out
 
 
-def _durations(scope: Scope, period: Period, table):
-    branches = []
-    for stage, (start, end) in STAGES.items():
-        a, b = aliased(table), aliased(table)
-        statement = (
-            in_period(base_query([literal(stage, String).label("stage"), (b.c.ord - a.c.ord).label("days")], scope),
-                      period)
-            .join(a, a.c.day == beijing_day(start))
-            .join(b, b.c.day == beijing_day(end))
-        )
-        branches.append(statement)
-    return union_all(*branches).subquery("durations")
-
-
-def _interpolated(rn, n, days, tenths: int):
-    """Return the percentile_cont of ``tenths``/10 as an aggregate over ranked rows (integer arithmetic only)."""
+def _percentile(histogram: list[tuple[int, int]], tenths: int) -> float:
+    """Return percentile_cont(tenths/10) of the values counted in ``histogram`` ((value, how many), sorted)."""
+    n = sum(count for _value, count in histogram)
     step = (n - 1) * tenths
-    low = 1 + step // 10  # integer division on both databases
-    fraction = step % 10
-    weight = case((rn == low, 10 - fraction), (rn == low + 1, fraction), else_=0)
-    return func.sum(days * weight) / 10.0
+    low, fraction = step // 10, step % 10  # 0-based rank of the lower value, and the weight of the next one
+
+    def at(rank: int) -> int:
+        seen = 0
+        for value, count in histogram:
+            seen += count
+            if rank < seen:
+                return value
+        return histogram[-1][0]
+
+    return (at(low) * (10 - fraction) + at(low + 1) * fraction) / 10.0 if fraction else float(at(low))
 
 
 def stage_times(scope: Scope, period: Period, calendar: WorkdayCalendar, today: dt.date) -> list[StageTime]:
-    """Return the working days of each stage for applications submitted in the period (one statement)."""
-    last = max(period.last, today)
-    rows = ordinals(calendar, period.first, last)
-    table = values(column("day", Date), column("ord", Integer), name="workday_ordinal").data(rows).cte("wd")
-    durations = _durations(scope, period, table)
-    if is_postgres():
-        statement = select(
-            durations.c.stage, func.count(),
-            *(func.percentile_cont(t / 10).within_group(durations.c.days) for t in PERCENTILES.values()),
-        ).group_by(durations.c.stage)
-    else:
-        ranked = select(
-            durations.c.stage, durations.c.days,
-            func.row_number().over(partition_by=durations.c.stage, order_by=durations.c.days).label("rn"),
-            func.count().over(partition_by=durations.c.stage).label("n"),
-        ).subquery("ranked")
-        statement = select(
-            ranked.c.stage, func.max(ranked.c.n),
-            *(_interpolated(ranked.c.rn, ranked.c.n, ranked.c.days, t) for t in PERCENTILES.values()),
-        ).group_by(ranked.c.stage)
-    found = {stage: (n, p50, p90) for stage, n, p50, p90 in db.session.execute(statement)}
-    return [
-        StageTime(stage, *(lambda n, a, b: (n, float(a), float(b)))(*found[stage])) if stage in found
-        else StageTime(stage, 0, None, None)
-        for stage in STAGES
-    ]
+    """Return the working days of each stage for applications submitted in the period (one statement).
+
+    The maintained counts hold, per stage, how many applications took how many working days; the
+    calendar of the whole range must be entered (as when the days were counted), else this refuses.
+    """
+    ordinals(calendar, period.first, max(period.last, today))  # raises for a year not entered
+    statement = (
+        summed(scope, period, None, SUMMARY.c.dim, SUMMARY.c.key)
+        .where(SUMMARY.c.dim.in_(tuple(STAGES)), SUMMARY.c.key != UNKNOWN)
+        .group_by(SUMMARY.c.dim, SUMMARY.c.key)
+    )
+    histograms: dict[str, list[tuple[int, int]]] = {stage: [] for stage in STAGES}
+    for stage, key, n in db.session.execute(statement):
+        if n:
+            histograms[stage].append((int(key), int(n)))
+    out = []
+    for stage, histogram in histograms.items():
+        histogram.sort()
+        if not histogram:
+            out.append(StageTime(stage, 0, None, None))
+            continue
+        out.append(StageTime(stage, sum(c for _v, c in histogram),
+                             *(_percentile(histogram, t) for t in PERCENTILES.values())))
+    return out

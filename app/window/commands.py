@@ -21,13 +21,13 @@ from app.domain.enums import Channel, RegionLevel
 from app.domain.errors import RuleViolation
 from app.domain.regions import province_of, region_level
 from app.domain.windows import WindowPlan, check_change, check_plan, default_closes_on
-from app.models import Institution, Physician, RegistrationWindow, SecurityEvent
-from app.notify.outbox import enqueue
+from app.models import Institution, Physician, RegistrationWindow
+from app.models.reminder import RecipientType, ReminderKind
 from app.notify.templates import TEMPLATES
+from app.reminders.store import Candidate, Outgoing, Tally, record_batch
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN
 from app.security.scope import Scope
 from app.window.funnel import WAITING, waiting_physicians
-from app.workflow.progress import BEIJING, UTC
 
 MESSAGES = {
     "window_dates_reversed": _l("The window must open before it closes (opens %(opens)s, closes %(closes)s)."),
@@ -143,18 +143,28 @@ def prepare_window(session: Session, scope: Scope, actor_id: int | None, window:
                  detail=_detail(before, after, reason), session=session)
 
 
-def _start_of_beijing_day(today: dt.date) -> dt.datetime:
-    return dt.datetime.combine(today, dt.time(), tzinfo=BEIJING).astimezone(UTC).replace(tzinfo=None)
-
-
 def reminder_detail(year: int, bucket: str, count: int) -> str:
     """Return the stored detail of a reminder event (read back by the same-day guard and the audit log)."""
     return f"{year}|{bucket}|{count}"
 
 
+def _messages(physician: Physician, template: str, params: dict) -> list[Outgoing]:
+    """Return the one message of a reminder: by SMS, else by e-mail, else none (unreachable)."""
+    if physician.phone:
+        return [Outgoing(Channel.SMS, physician.phone, template, params)]
+    if physician.email:
+        return [Outgoing(Channel.EMAIL, physician.email, template, params)]
+    return []
+
+
 def remind_waiting(scope: Scope, actor_id: int, year: int, bucket: str, closes_on: dt.date | None,
                    today: dt.date) -> int:
-    """Remind the institution's cohort physicians waiting in ``bucket``; once a day; return how many."""
+    """Remind the institution's cohort physicians waiting in ``bucket``, each once a day per stage; return how many.
+
+    Each physician reminded gets a Reminder record (the cron's mechanism: a unique key per
+    physician, stage and day, so a second click or a second machine sends nothing twice); the
+    click itself is audited as a security event with the number reached.
+    """
     if bucket not in WAITING:
         raise WindowError("reminder_nobody")
     if scope.role != INSTITUTION_ADMIN or scope.institution_id is None:
@@ -163,25 +173,17 @@ def remind_waiting(scope: Scope, actor_id: int, year: int, bucket: str, closes_o
         # the institution row is the lock: two clicks at once send one reminder
         institution = session.scalars(
             select(Institution).where(Institution.id == scope.institution_id).with_for_update()).one()
-        sent_today = session.scalar(select(SecurityEvent.id).where(
-            SecurityEvent.event == REMINDER_EVENT, SecurityEvent.institution_id == institution.id,
-            SecurityEvent.detail.like(f"{year}|{bucket}|%"), SecurityEvent.created_at >= _start_of_beijing_day(today),
-        ).limit(1))
-        if sent_today is not None:
-            raise WindowError("reminder_already_sent")
         physicians: list[Physician] = session.scalars(waiting_physicians(year, institution.id, bucket)).all()
         params = {"institution": institution.name, "cohort": year, "closes": closes_on.isoformat() if closes_on else "--"}
-        count = 0
-        for physician in physicians:
-            if physician.phone:
-                enqueue(Channel.SMS, physician.phone, f"window_remind_{bucket}", **params)
-            elif physician.email:
-                enqueue(Channel.EMAIL, physician.email, f"window_remind_{bucket}", **params)
-            else:
-                continue
-            count += 1
+        candidates = [Candidate(physician.id, _messages(physician, f"window_remind_{bucket}", params),
+                                detail=f"{year}|{institution.id}") for physician in physicians]
+        # one Reminder record per physician and stage a day (app/reminders/store.py): never twice the same day
+        tally = Tally()
+        record_batch(session, ReminderKind.INSTITUTION_REQUEST, RecipientType.PHYSICIAN,
+                     f"{today.isoformat()}:{bucket}", candidates, tally)
+        count = tally.sent
         if not count:
-            raise WindowError("reminder_nobody")
+            raise WindowError("reminder_already_sent" if tally.already else "reminder_nobody")
         audit.record(REMINDER_EVENT, actor_id=actor_id, institution_id=institution.id,
                      region_code=institution.region_code, detail=reminder_detail(year, bucket, count))
     return count

@@ -3,7 +3,9 @@
 A physician belongs to cohort Y when they hold a qualification of exam year Y. Their furthest stage
 is a ladder (1 account … 6 approved), so the counts "reached stage k" are nested by construction,
 and the list filters (app/views/window_filters.py) use the same expressions: a number on the window
-page always equals the rows of the list it links to.
+page always equals the rows of the list it links to. The page reads the counts from the maintained
+summaries (app/summaries/, kept equal to these expressions on every write); app/summaries/raw.py
+counts the same from the raw rows, for `flask summaries check` and the tests.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import AccountStatus, ApplicationStatus, ApplicationType
-from app.models import Application, Institution, Physician, Qualification
-from app.security.scope import Scope, scoped
+from app.models import Application, Institution, Physician, Qualification, SummaryFunnel, SummaryQualified
+from app.security.roles import ADMIN, COMMISSION_REVIEWER
+from app.security.scope import Scope
 
 # stage number -> (key, label); "qualifications imported" (0) is counted on the qualification table
 STAGES = {
@@ -108,40 +111,35 @@ class Funnel:
         return None if not total else self.counts.get(key, 0) / total
 
 
-def _staged(year: int, scope: Scope, *group):
-    """Return a subquery of the cohort's physicians in scope with their stage and grouping columns."""
-    inner = scoped(
-        select(*group, application_stage().label("app_stage"), Physician.activated_at, Physician.verified_at)
-        .where(in_cohort(year)),
-        Physician, scope,
-    ).subquery()
-    stage = case(
-        (inner.c.app_stage.is_not(None), inner.c.app_stage),
-        (inner.c.activated_at.is_not(None), 3),
-        (inner.c.verified_at.is_not(None), 2),
-        else_=1,
-    )
-    return inner, stage
+def _weighted_stage_columns(table) -> list:
+    """Return, per stage of the ladder, the physicians who reached it (sum of the furthest stages at or above)."""
+    return [func.sum(case((table.c.stage >= number, table.c.physicians), else_=0)).label(key)
+            for number, (key, _l_) in STAGES.items()]
 
 
-def _stage_columns(stage) -> list:
-    return [func.sum(case((stage >= number, 1), else_=0)).label(key) for number, (key, _l_) in STAGES.items()]
+def _in_scope(statement, column, scope: Scope):
+    """Keep the rows of the reviewer's jurisdiction (as app.security.scope does for physicians); others see none."""
+    if scope.role == ADMIN:
+        return statement
+    if scope.role != COMMISSION_REVIEWER:
+        return statement.where(false())
+    bounds = scope.bounds
+    return statement if bounds is None else statement.where(column.between(*bounds))
 
 
 def by_province(session: Session, year: int, scope: Scope) -> dict[str, dict[str, int]]:
-    """Return {province code: counts} of the cohort in scope (two GROUP BY statements)."""
+    """Return {province code: counts} of the cohort in scope, read from the summaries (two statements)."""
     out: dict[str, dict[str, int]] = {}
-    qualified = scoped(
-        select(Qualification.province_code, func.count()).where(Qualification.exam_year == year)
-        .group_by(Qualification.province_code), Qualification, scope)
+    kept = SummaryQualified.__table__
+    qualified = _in_scope(select(kept.c.province_code, kept.c.qualifications)
+                          .where(kept.c.exam_year == year, kept.c.qualifications != 0), kept.c.province_code, scope)
     for code, count in session.execute(qualified):
         out.setdefault(code, dict.fromkeys(FUNNEL_KEYS, 0))["qualified"] = count
-    province = func.substr(Physician.region_code, 1, 2).label("province")
-    inner, stage = _staged(year, scope, province)
-    statement = select(inner.c.province, *_stage_columns(stage)).group_by(inner.c.province)
-    for row in session.execute(statement):
-        if row.province is None:
-            continue
+    table = SummaryFunnel.__table__
+    province = func.substr(table.c.region_code, 1, 2).label("province")
+    statement = _in_scope(select(province, *_weighted_stage_columns(table))
+                          .where(table.c.cohort_year == year, table.c.region_code != ""), table.c.region_code, scope)
+    for row in session.execute(statement.group_by(province)):
         counts = out.setdefault(f"{row.province}0000", dict.fromkeys(FUNNEL_KEYS, 0))
         counts.update({key: int(getattr(row, key) or 0) for key, _l_ in STAGES.values()})
     return out
@@ -150,11 +148,12 @@ def by_province(session: Session, year: int, scope: Scope) -> dict[str, dict[str
 def by_institution(session: Session, year: int, scope: Scope, province: str, page: int, size: int
                    ) -> tuple[int, list[Funnel]]:
     """Return (institutions in total, one page of institution funnels) of a province, largest first."""
-    inner, stage = _staged(year, scope, Physician.institution_id)
+    table = SummaryFunnel.__table__
     grouped = (
-        select(inner.c.institution_id, *_stage_columns(stage))
-        .where(inner.c.institution_id.is_not(None))
-        .group_by(inner.c.institution_id)
+        _in_scope(select(table.c.institution_id, *_weighted_stage_columns(table))
+                  .where(table.c.cohort_year == year, table.c.institution_id != 0), table.c.region_code, scope)
+        .group_by(table.c.institution_id)
+        .having(func.sum(table.c.physicians) > 0)
         .subquery()
     )
     in_province = Institution.region_code.between(province, province[:2] + "9999")
@@ -174,10 +173,11 @@ def by_institution(session: Session, year: int, scope: Scope, province: str, pag
 
 
 def waiting_counts(session: Session, year: int, institution_id: int) -> dict[str, int]:
-    """Return {bucket: physicians of the institution's cohort waiting there} in one statement."""
-    columns = [func.sum(case((waiting(bucket), 1), else_=0)).label(bucket) for bucket in WAITING]
+    """Return {bucket: physicians of the institution's cohort waiting there}, read from the summaries."""
+    table = SummaryFunnel.__table__
     row = session.execute(
-        select(*columns).where(Physician.institution_id == institution_id, in_cohort(year))
+        select(*(func.sum(table.c[bucket]).label(bucket) for bucket in WAITING))
+        .where(table.c.institution_id == institution_id, table.c.cohort_year == year)
     ).one()
     return {bucket: int(getattr(row, bucket) or 0) for bucket in WAITING}
 

@@ -26,6 +26,7 @@ from app.domain.enums import ApplicationType
 from app.models import Application, ApplicationEvent, Institution, Message, Physician, PracticeRegistration
 from app.models._base import utcnow
 from app.models.physician import registration_scope
+from app.summaries import touch_applications, touch_physicians
 from app.workflow import notices
 from app.workflow.calendar import next_practice_nos
 from app.workflow.changes import column_changes, event_row
@@ -103,6 +104,8 @@ def write(session: Session, actor, plans: list[Plan], reason: str | None, today:
     messages[:0] = notices.status_notices(changed, reason)
     registrations = _register(session, approved, today)
     _update_applications(session, plans, changes, registrations)
+    touch_physicians(session, (plan.application.physician_id for plan in plans))  # the window's counts
+    touch_applications(session, (plan.application.id for plan in plans))  # the dashboard's
     session.execute(insert(ApplicationEvent.__table__), events)
     if messages:
         session.execute(insert(Message.__table__), messages)

@@ -7,7 +7,7 @@ from unittest import mock
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Message, Physician, RegistrationWindow, SecurityEvent
+from app.models import Application, Message, Physician, RegistrationWindow, Reminder, SecurityEvent
 from tests.conftest import PASSWORD, csrf_token
 
 PROVINCE_ROW = re.compile(r'<th scope="row"><a href="/commission/window/(\d{6})/')
@@ -126,3 +126,33 @@ def test_home_shows_the_window_and_the_next_step(as_user):
     page = as_user("zheng_shuang").get("/me/").get_data(as_text=True)
     assert 'id="my-window"' in page and 'data-step="revise_application"' in page
     assert "/me/applications/" in page.split('id="next-step"')[1].split('id="my-window"')[0]
+
+
+def test_the_one_click_reminder_is_recorded_once_per_physician_and_stage_a_day(app, as_user):
+    client = as_user("inst_admin")
+    form = {"csrf_token": csrf_token(client, "/institution/window/?year=2025"), "year": "2025", "bucket": "returned"}
+    with mock.patch("app.views.window.today_in_beijing", return_value=dt.date(2026, 11, 30)):
+        client.post("/institution/window/remind", data=form)
+    with app.app_context():
+        records = db.session.scalars(select(Reminder).where(Reminder.kind == "institution_request")).all()
+        waiting = set(db.session.scalars(select(Physician.id).where(Physician.name.in_(["郑爽", "许诺"]))))
+        assert {r.recipient_id for r in records} == waiting and len(records) == 2
+        assert {(r.recipient_type, r.key, r.detail, r.messages) for r in records} == {
+            ("physician", "2026-11-30:returned", "2025|1", 1)}
+        # someone newly returned the same day is reminded; those reminded already are not
+        extra = db.session.scalar(select(Application).where(
+            Application.institution_id == 1, Application.type == "first",
+            Application.status == "pending_acceptance"))
+        extra.status = "returned"
+        db.session.commit()
+        newcomer = extra.physician_id
+    with mock.patch("app.views.window.today_in_beijing", return_value=dt.date(2026, 11, 30)):
+        done = client.post("/institution/window/remind", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "已向1名医师发送提醒" in done
+    with mock.patch("app.views.window.today_in_beijing", return_value=dt.date(2026, 12, 1)):  # the next day: all again
+        done = client.post("/institution/window/remind", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "已向3名医师发送提醒" in done
+    with app.app_context():
+        records = db.session.scalars(select(Reminder).where(Reminder.kind == "institution_request")).all()
+        messages = db.session.scalars(select(Message).where(Message.template == "window_remind_returned")).all()
+    assert len(records) == len(messages) == 6 and newcomer in {r.recipient_id for r in records}
