@@ -163,7 +163,7 @@ class ApplicationQueueView(ExportMixin, BaseView):
 
         return ExportTable(
             title=str(self.title), headers=[str(h) for h in QUEUE_HEADERS], rows=rows(), filename="applications",
-            count=db.session.scalar(select(func.count()).select_from(statement.subquery())),
+            count=count_rows(db.session, statement),
         )
 
     @expose("/<int:application_id>")

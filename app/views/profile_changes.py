@@ -220,7 +220,7 @@ class ProfileChangeQueueView(ExportMixin, BaseView):
 
         return ExportTable(
             title=str(self.title), headers=[str(h) for h in CHANGE_HEADERS], rows=rows(), filename="profile-changes",
-            count=db.session.scalar(select(func.count()).select_from(statement.subquery())),
+            count=count_rows(db.session, statement),
         )
 
     @expose("/<int:change_id>")
