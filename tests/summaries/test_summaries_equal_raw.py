@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from app.domain.certificates import compose_qualification_no
 from app.domain.enums import AccountStatus
 from app.extensions import db
-from app.imports.qualifications import ImportQualifications
+from app.imports.upsert import ImportQualifications
 from app.models import Institution, Physician, SummaryFunnel, SummaryQualified, WorkdayEntry
 from app.reports.dashboard import counts_by_dimension, counts_by_institution, counts_by_scope
 from app.reports.period import Period
