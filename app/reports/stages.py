@@ -26,6 +26,10 @@ UNKNOWN = "?"  # app.summaries.applications.UNKNOWN: the stage's calendar year w
 PERCENTILES = {"p50": 5, "p90": 9}  # tenths
 
 
+# percentiles are kept to 4 decimals: the database's percentile_cont and the histogram agree there
+DIGITS = 4
+
+
 @dataclass(frozen=True)
 class StageTime:
     """How many applications went through a stage, and its median and 90th-percentile working days."""
@@ -87,5 +91,5 @@ def stage_times(scope: Scope, period: Period, calendar: WorkdayCalendar, today: 
             out.append(StageTime(stage, 0, None, None))
             continue
         out.append(StageTime(stage, sum(c for _v, c in histogram),
-                             *(_percentile(histogram, t) for t in PERCENTILES.values())))
+                             *(round(_percentile(histogram, t), DIGITS) for t in PERCENTILES.values())))
     return out

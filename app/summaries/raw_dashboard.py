@@ -40,7 +40,7 @@ from app.reports.selection import (
     region_width,
     scope_codes,
 )
-from app.reports.stages import PERCENTILES, StageTime, ordinals
+from app.reports.stages import DIGITS, PERCENTILES, StageTime, ordinals
 from app.security.scope import Scope
 
 
@@ -146,7 +146,7 @@ def stage_times(scope: Scope, period: Period, calendar: WorkdayCalendar, today: 
         ).group_by(ranked.c.stage)
     found = {stage: (n, p50, p90) for stage, n, p50, p90 in db.session.execute(statement)}
     return [
-        StageTime(stage, *(lambda n, a, b: (n, float(a), float(b)))(*found[stage])) if stage in found
+        StageTime(stage, *(lambda n, a, b: (n, round(float(a), DIGITS), round(float(b), DIGITS)))(*found[stage])) if stage in found
         else StageTime(stage, 0, None, None)
         for stage in STAGES
     ]
