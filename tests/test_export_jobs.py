@@ -138,3 +138,23 @@ def test_a_job_whose_user_was_deactivated_fails_with_a_chinese_reason(big):
         db.session.commit()
     page = client.get(f"/exports/{job_id}/").get_data(as_text=True)
     assert 'id="export-failed"' in page and "已停用" in page
+
+
+def test_the_job_holds_its_lease_for_the_whole_file(big, monkeypatch):
+    """No checkpoint while the file is written: the lease is extended first, so no second worker starts it."""
+    from app.exports import job as export_job
+
+    client = signed_in(big, "reviewer")
+    job_id = job_of(client.get(LISTS[0]))
+    seen = {}
+    original = export_job.write_export
+
+    def spy(*args, **kwargs):
+        seen["until"] = db.session.scalar(select(Job.locked_until).where(Job.id == job_id))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(export_job, "write_export", spy)
+    with big.app_context():
+        started = utcnow()
+        assert run_due() == 1
+    assert (seen["until"] - started).total_seconds() >= big.config["EXPORT_JOB_LEASE_SECONDS"] - 5

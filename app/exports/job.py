@@ -7,6 +7,7 @@ static), so a re-run overwrites the same file. Only the user who asked sees the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -14,16 +15,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app import lease
 from app.domain.enums import JobStatus
 from app.exports.files import FORMATS, ExportFile, export_dir
 from app.exports.service import ExportError, write_export
 from app.extensions import db
 from app.jobs import JobFailed, enqueue, handler
-from app.jobs.runner import JobContext
+from app.jobs.runner import JobContext, LeaseLost
 from app.models import Job, RegistryUser
 
 KIND = "export"
@@ -81,12 +84,24 @@ def file_of(job: Job) -> ExportFile | None:
                       rows=result["rows"])
 
 
+def hold_long(ctx: JobContext) -> None:
+    """Extend the lease to EXPORT_JOB_LEASE_SECONDS before writing (committed: nothing is open yet).
+
+    Writing the file gives no checkpoint (the rows are read through one open cursor), so the
+    common lease would lapse during a long export and another worker would write it again.
+    """
+    seconds = int(current_app.config.get("EXPORT_JOB_LEASE_SECONDS", 1800))
+    if not lease.conditional_update(Job, ctx.job_id, ctx.held(), {"locked_until": ctx.clock() + dt.timedelta(seconds=seconds)}):
+        raise LeaseLost(ctx.job_id)
+
+
 @handler(KIND)
 def run_export(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Write the list as its user sees it, with no row limit, to the job's own file (a re-run overwrites it)."""
     user = db.session.get(RegistryUser, params["user_id"])
     if user is None or not user.is_active:
         raise JobFailed(_("The account that asked for this export is no longer active."))
+    hold_long(ctx)
     filters = MultiDict([tuple(pair) for pair in params["filters"]])
     try:
         exported = write_export(params["list_key"], filters, user, params["fmt"])
