@@ -124,10 +124,12 @@ class Config:
     # Lists: FAB's page size is uncapped; ours is not.
     FAB_PAGE_SIZE = 25
     MAX_PAGE_SIZE = _int("MAX_PAGE_SIZE", 100)
-    # Exports (app.exports): a list larger than this is refused on the page (a background job's work);
-    # files are written under EXPORT_DIR and removed once sent.
+    # Exports (app.exports): a list larger than this is written by a background job (我的导出, kept
+    # under EXPORT_DIR/jobs); smaller ones are written under EXPORT_DIR and removed once sent.
     EXPORT_MAX_ROWS_INLINE = _int("EXPORT_MAX_ROWS_INLINE", 50_000)
     EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+    # A background export holds its job this long (it has no checkpoint while the file is written).
+    EXPORT_JOB_LEASE_SECONDS = _int("EXPORT_JOB_LEASE_SECONDS", 1800)
     # Lists whose rows PostgreSQL's planner estimates above this show the estimate (「约 N」) instead
     # of an exact count(*) that would read millions of rows (app/counting.py); SQLite counts exactly.
     LIST_ESTIMATE_THRESHOLD = _int("LIST_ESTIMATE_THRESHOLD", 100_000)

@@ -3,7 +3,7 @@
 For every list a reviewer or an institution admin opens, the Excel file holds the rows the page
 shows, in the page's order and with the page's words (labels, Beijing time, masked ID numbers),
 under Chinese headers; filters and order of the page's URL apply; nobody exports a row outside
-their scope; a list above EXPORT_MAX_ROWS_INLINE is refused with a Chinese message; the file is
+their scope; a list above EXPORT_MAX_ROWS_INLINE becomes a background job; the file is
 streamed in chunks and written by ``write_export``, which a background job can call as well.
 """
 
@@ -247,23 +247,22 @@ def test_write_export_runs_outside_a_request_as_the_given_user(app):
 # --- size, streaming, permissions -------------------------------------------------------------------------
 
 
-def test_a_list_above_the_limit_is_refused_with_a_chinese_message(make_app):
+def test_a_list_above_the_limit_becomes_a_background_job(make_app, tmp_path):
+    """Above EXPORT_MAX_ROWS_INLINE the export is handed to a job (tests/test_export_jobs.py runs it)."""
     from tests.conftest import login
 
-    app = make_app(EXPORT_MAX_ROWS_INLINE=1)
+    app = make_app(EXPORT_MAX_ROWS_INLINE=1, EXPORT_DIR=str(tmp_path))
     client = app.test_client()
     assert login(client, "reviewer").status_code == 302
-    for url, back in (("/physicianview/export/xlsx?_oc_PhysicianView=name&_od_PhysicianView=asc",
-                       "/physicianview/list/?_oc_PhysicianView=name&_od_PhysicianView=asc"),
-                      ("/commission/applications/export/xlsx?status=all", "/commission/applications/?status=all"),
-                      ("/audit/log/export/csv", "/audit/log/")):
+    for url in ("/physicianview/export/xlsx?_oc_PhysicianView=name&_od_PhysicianView=asc",
+                "/commission/applications/export/xlsx?status=all", "/audit/log/export/csv"):
         response = client.get(url)
         assert response.status_code == 302, url
-        assert unquote(response.headers["Location"]).startswith(back), response.headers["Location"]
+        assert re.fullmatch(r"/exports/\d+/", unquote(response.headers["Location"])), response.headers["Location"]
         page = client.get(response.headers["Location"]).get_data(as_text=True)
-        assert "缩小" in page and "筛选" in page, url
+        assert "后台" in page and "我的导出" in page, url
     body = client.get("/commission/applications/?status=all").get_data(as_text=True)
-    assert "导出 Excel" in body and "最多" in body  # the page says so before anybody clicks
+    assert "导出 Excel" in body and "后台" in body  # the page says so before anybody clicks
 
 
 def test_the_file_is_streamed_in_chunks_and_removed(app, as_user, monkeypatch):

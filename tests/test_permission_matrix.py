@@ -70,6 +70,8 @@ EXPECTED: dict[str, dict[str, set[str]] | str] = {
     "WindowBoardView": {R: {"can_read"} | MENU},
     # 导入考试结果 (issue 9): upload, check, confirm; jobs and files of the reviewer's jurisdiction only
     "QualificationImportView": {R: {"can_read", "can_write"} | MENU},
+    # 我的导出 (issue 9): large exports written by a job; each user sees only their own jobs and files
+    "ExportJobView": {R: {"can_read"}, INST: {"can_read"}},
     "InstitutionWindowView": {INST: {"can_read", "can_remind"} | MENU},
     "WorkdayYearView": {R: MANAGE},
     # physician

@@ -93,5 +93,6 @@ def write_export(list_key: str, filters: Mapping, user, fmt: str = "xlsx", max_r
     with acting_as(user, filters):
         table = view.export_table()
         if max_rows is not None and table.count > max_rows:
-            raise ExportError("export_too_large", count=f"{table.count:,}", limit=f"{max_rows:,}")
+            raise ExportError("export_too_large", count=f"{table.count:,}", limit=f"{max_rows:,}",
+                              rows=table.count, title=str(table.title))
         return write_file(table, fmt)

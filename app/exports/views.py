@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
 
 from app.commands import CommandError
 from app.exports.files import ExportFile, stream_file
@@ -15,18 +16,18 @@ from app.exports.service import write_export
 from app.exports.table import ExportTable
 
 
-def file_response(exported: ExportFile, day: dt.date) -> Response:
-    """Stream a written export to the browser in chunks (the file is removed once sent)."""
+def file_response(exported: ExportFile, day: dt.date, remove: bool = True) -> Response:
+    """Stream a written export to the browser in chunks (the file is removed once sent, unless ``remove`` is off)."""
     shown = quote(f"{exported.title}-{day:%Y%m%d}.{exported.fmt}")
     headers = {
         "Content-Disposition": f"attachment; filename={exported.filename}.{exported.fmt}; filename*=UTF-8''{shown}",
         "Content-Length": str(exported.path.stat().st_size),
         "Cache-Control": "no-store",
     }
-    response = Response(stream_file(exported.path), mimetype=exported.mimetype, headers=headers,
+    response = Response(stream_file(exported.path, remove=remove), mimetype=exported.mimetype, headers=headers,
                         direct_passthrough=True)
-    # a client that leaves before the first chunk never runs the generator: remove the file anyway
-    response.call_on_close(lambda: exported.path.unlink(missing_ok=True))
+    if remove:  # a client that leaves before the first chunk never runs the generator: remove the file anyway
+        response.call_on_close(lambda: exported.path.unlink(missing_ok=True))
     return response
 
 
@@ -35,7 +36,8 @@ class ExportMixin:
 
     ``export`` needs the list's own permission (map it with ``method_permission_name`` when the
     list's method is not called ``list``), reads the list's filters from the query string and
-    answers a list above EXPORT_MAX_ROWS_INLINE with a message asking to narrow the filters.
+    hands a list above EXPORT_MAX_ROWS_INLINE to a background job (app.exports.job) and sends the
+    user to that job's page, where the file is offered once written.
     """
 
     export_list_method = "list"  # the method drawing the list, where a refused export returns
@@ -60,9 +62,18 @@ class ExportMixin:
                 abort(error.status)
             if error.code != "export_too_large":  # a filter the list refuses (a bad date): the list says why
                 return getattr(self, self.export_list_method)()
-            flash(error.message, "warning")
-            return redirect(self.export_back_url())
+            return self.export_in_background(fmt, error.params)
         return file_response(exported, today_in_beijing())
+
+    def export_in_background(self, fmt: str, params: dict) -> Response:
+        """Hand a list above the page's limit to a background job and show its page (「我的导出」)."""
+        from app.exports.job import start_export
+
+        job = start_export(self.endpoint, request.args, g.user.id, fmt, title=params.get("title", ""),
+                           rows=int(params.get("rows") or 0))
+        flash(_("This export holds %(count)s rows: it is being prepared in the background. "
+                "It stays under 「My exports」 for you to download when ready.", count=params["count"]), "info")
+        return redirect(url_for("ExportJobView.show", job_id=job.id))
 
     @expose("/export/<string:fmt>")
     @has_access

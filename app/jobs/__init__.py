@@ -24,7 +24,7 @@ Handler = Callable[["JobContext", dict[str, Any]], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {}
 # The modules whose import registers handlers: the one list of job kinds.
-HANDLER_MODULES: tuple[str, ...] = ("app.imports.job",)
+HANDLER_MODULES: tuple[str, ...] = ("app.imports.job", "app.exports.job")
 
 
 class JobFailed(Exception):

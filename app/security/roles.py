@@ -33,6 +33,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^DashboardView$", r"^(can_index|can_rows|can_export|menu_access)$"),
         (r"^WindowBoardView$", r"^(can_read|menu_access)$"),
         (r"^QualificationImportView$", r"^(can_read|can_write|menu_access)$"),  # own jurisdiction only
+        (r"^ExportJobView$", r"^can_read$"),  # 我的导出: the user's own export jobs only
         (r"^CommissionProfileChangeView$", r"^(can_queue|can_detail|menu_access)$"),  # read-only
         (r"^ProfileChangeApi$", r"^can_read$"),
         (r"^ApplicationWorkflowApi$", r"^can_(read|write)$"),
@@ -52,6 +53,7 @@ ROLE_MATRIX: dict[str, list[tuple[str, str]]] = {
         (r"^AuditLogView$", r"^(can_index|can_export|menu_access)$"),
         (r"^MyPhysicianView$", r"^(can_list|can_show|can_edit|can_export|menu_access)$"),  # edit: 科室
         (r"^MyAssessmentView$", r"^(can_list|can_show|can_add|can_edit|can_export|menu_access)$"),
+        (r"^ExportJobView$", r"^can_read$"),  # 我的导出: the user's own export jobs only
         (r"^(MyInstitution|Audit)$", r"^menu_access$"),
         (r"^(PhysicianApi|InstitutionApi|RegistrationApi|ApplicationApi)$", API_READ),
     ],

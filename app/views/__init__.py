@@ -14,6 +14,7 @@ from app.views.audit import AuditLogView, SecurityEventView
 from app.views.calendar import WorkdayEntryView, WorkdayYearView
 from app.views.dashboard import DashboardView
 from app.views.documents import ApplicationDocumentView, VerificationView
+from app.views.exports import ExportJobView
 from app.views.imports import QualificationImportView
 from app.views.lookup import LookupView
 from app.views.my_applications import MyApplicationsView
@@ -71,6 +72,8 @@ def register_views(appbuilder) -> None:
     add(AuditLogView, "AuditLogView", label=_l("Audit log"), icon="fa-shield", **audit)
     # The security events alone stay reachable (and exportable) at their old address, off the menu.
     appbuilder.add_view_no_menu(SecurityEventView)
+    # 我的导出 (large exports written in the background): linked from the account menu and the export's notice.
+    appbuilder.add_view_no_menu(ExportJobView)
 
     add(PhysicianHomeView, "MyHome", label=_l("My home"), icon="fa-home")
     # Reached from 个人中心 (a top-level menu entry would make the admin's menu wrap at 1366 px).
