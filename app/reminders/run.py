@@ -14,6 +14,8 @@ from app.reminders.store import Tally
 from app.workflow.calendar import load_calendar
 
 DEFAULT_BATCH = 1000
+# what `flask reminders run` sends (an institution's one-click request is recorded, not scheduled)
+SCHEDULED = (ReminderKind.WINDOW_CLOSING, ReminderKind.CONFIRMATION_WAITING, ReminderKind.REVIEW_DIGEST)
 
 
 @dataclass
@@ -21,7 +23,7 @@ class RunResult:
     """What a run did, per kind of reminder."""
 
     today: dt.date
-    tallies: dict[str, Tally] = field(default_factory=lambda: {kind.value: Tally() for kind in ReminderKind})
+    tallies: dict[str, Tally] = field(default_factory=lambda: {kind.value: Tally() for kind in SCHEDULED})
 
     @property
     def skipped(self) -> list[tuple[object, int]]:
