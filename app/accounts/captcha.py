@@ -13,6 +13,7 @@ one-time use, case-insensitivity) runs exactly as in production.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -98,6 +99,13 @@ def new_captcha_token() -> tuple[str, bytes]:
     nonce = secrets.token_hex(8)
     token = _serializer().dumps({"n": nonce, "h": _digest(nonce, text)})
     return token, ImageCaptcha(width=160, height=60).generate(text, format="png").getvalue()
+
+
+def captcha_challenge() -> dict[str, object]:
+    """Return a new challenge as the JSON APIs answer it: the token, the PNG in base64 and its lifetime."""
+    token, png = new_captcha_token()
+    return {"token": token, "image": base64.b64encode(png).decode("ascii"), "media_type": "image/png",
+            "expires_in": TTL_SECONDS}
 
 
 def check_captcha_token(token: str | None, answer: str | None) -> bool:

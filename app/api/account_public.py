@@ -9,7 +9,6 @@ generous ceiling, per client address.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from flask import Response, current_app, request
@@ -18,7 +17,7 @@ from flask_appbuilder.utils.limit import Limit
 from flask_limiter.util import get_remote_address
 
 from app.accounts import recovery, signup
-from app.accounts.captcha import TTL_SECONDS, check_captcha_token, new_captcha_token
+from app.accounts.captcha import captcha_challenge, check_captcha_token
 from app.accounts.errors import AccountError
 from app.api.account_common import (
     TAG,
@@ -91,9 +90,7 @@ class AccountPublicApi(AccountBaseApi):
               content: {application/json: {schema: {$ref: '#/components/schemas/CaptchaChallenge'}}}
             429: {$ref: '#/components/responses/Refused'}
         """
-        token, png = new_captcha_token()
-        return self.response(200, token=token, image=base64.b64encode(png).decode("ascii"),
-                             media_type="image/png", expires_in=TTL_SECONDS)
+        return self.response(200, **captcha_challenge())
 
     @expose("/identity", methods=["POST"])
     @safe

@@ -7,7 +7,6 @@ answer. The quota per client address is the page's quota (one counter for both).
 
 from __future__ import annotations
 
-import base64
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +17,7 @@ from flask_appbuilder.utils.limit import Limit
 from flask_limiter.util import get_remote_address
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
-from app.accounts.captcha import TTL_SECONDS, check_captcha_token, new_captcha_token
+from app.accounts.captcha import captcha_challenge, check_captcha_token
 from app.api.account_common import too_many_requests
 from app.api.account_schemas import CaptchaChallenge
 from app.api.base import ERROR_RESPONSES, RegistryApi
@@ -151,9 +150,7 @@ class PublicLookupApi(RegistryApi):
               content: {application/json: {schema: {$ref: '#/components/schemas/CaptchaChallenge'}}}
             429: {$ref: '#/components/responses/Refused'}
         """
-        token, png = new_captcha_token()
-        return self.response(200, token=token, image=base64.b64encode(png).decode("ascii"),
-                             media_type="image/png", expires_in=TTL_SECONDS)
+        return self.response(200, **captcha_challenge())
 
     @expose("/institutions", methods=["GET"])
     @safe
