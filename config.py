@@ -45,6 +45,8 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's JIT compiler stays off for the app's connections (see app._postgresql_without_jit).
+    DATABASE_JIT = _bool("DATABASE_JIT", False)
 
     APP_NAME = "医师电子化注册信息系统"
     APP_THEME = ""
@@ -184,6 +186,9 @@ class Config:
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
     JOBS_LEASE_SECONDS = _int("JOBS_LEASE_SECONDS", 120)  # extended at every checkpoint
     JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "2"))
+    # Beijing time after which the workers enqueue the day's reminders job (one per day, whichever
+    # worker first); empty: never (run `flask reminders run` from cron instead).
+    REMINDERS_AT = os.environ.get("REMINDERS_AT", "09:00")
 
 
 class TestConfig(Config):
@@ -199,5 +204,7 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing in tests only
     # Uploads of the test databases (the demo's photos too) stay out of the instance folder.
     JOBS_IN_PROCESS = False  # tests run jobs inline (app.jobs.runner.run_due)
+    REMINDERS_AT = ""  # a test that wants the daily reminders job sets the time
+    NOTIFY_LOG_FILE = str(Path(tempfile.gettempdir()) / "registry-test-outbox.log")  # never the instance folder
     UPLOAD_DIR = os.environ.get("TEST_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "registry-test-uploads"))
     EXPORT_DIR = os.environ.get("TEST_EXPORT_DIR", str(Path(tempfile.gettempdir()) / "registry-test-exports"))

@@ -16,6 +16,7 @@ INSTITUTION_NAMES = "names of institutions in a province containing a text (publ
 
 PUBLIC_ENDPOINTS: dict[str, str] = {
     "static": "static files (CSS, JavaScript, images)",
+    "healthz": "liveness probe of the load balancer: answers \"ok\", reads nothing",
     "appbuilder.static": "FAB's static files",
     "RegistryIndexView.index": "home page",
     "UtilView.back": "FAB's 'back' link: redirects to the previous page, shows nothing",

@@ -68,3 +68,19 @@ def test_gunicorn_workers_serve_the_chinese_app_and_log_in(gunicorn):
     for _ in range(4):
         listing = get("/physicianview/list/")
         assert "医师" in listing and "张明" in listing
+
+
+def test_healthz_answers_ok_without_a_session_or_the_database(app):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok\n"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+    assert statements == []
+    assert app.test_client().get("/login/").status_code == 200 and statements  # the listener does see queries

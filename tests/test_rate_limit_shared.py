@@ -8,15 +8,13 @@ a free port) their counts add up; with ``memory://`` (the control) each worker a
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 import redis
 
 from app.demo import demo_id_number
 from tests.conftest import csrf_token
+from tests.servers import start_redis, stop_process
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None,
@@ -28,54 +26,12 @@ OTHER_ADDRESS = "10.0.0.9"
 SUN_LI = {"name": "孙丽", "id_number": demo_id_number("110105", "19980214", "758")}  # no account yet
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_redis(directory) -> tuple[subprocess.Popen, int]:
-    """Start redis-server on a free port and wait until it answers PING."""
-    for _attempt in range(3):
-        port = _free_port()
-        process = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(directory)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-        client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if client.ping():
-                    client.close()
-                    return process, port
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        client.close()
-        _stop(process)  # the port was taken meanwhile, or the server did not come up: try another
-    output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-    raise RuntimeError(f"redis-server did not start:\n{output}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    if process.stdout:
-        process.stdout.close()
-
-
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
     """A throw-away redis-server on 127.0.0.1 for this module; stopped afterwards."""
-    process, port = _start_redis(tmp_path_factory.mktemp("redis"))
+    process, port = start_redis(tmp_path_factory.mktemp("redis"))
     yield port
-    _stop(process)
+    stop_process(process)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ same transaction as the work the checkpoint describes, so a re-run resumes exact
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -23,8 +24,11 @@ if TYPE_CHECKING:
 Handler = Callable[["JobContext", dict[str, Any]], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {}
+# Called by every worker's loop each round with the current UTC time: they enqueue the periodic
+# jobs that are due (keyed, so many workers enqueue one), e.g. the day's reminders.
+SCHEDULERS: list[Callable[[dt.datetime | None], object]] = []
 # The modules whose import registers handlers: the one list of job kinds.
-HANDLER_MODULES: tuple[str, ...] = ("app.imports.job", "app.exports.job")
+HANDLER_MODULES: tuple[str, ...] = ("app.imports.job", "app.exports.job", "app.reminders.job")
 
 
 class JobFailed(Exception):
@@ -42,6 +46,20 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         HANDLERS[kind] = func
         return func
     return register
+
+
+def scheduler(func: Callable[[dt.datetime | None], object]) -> Callable[[dt.datetime | None], object]:
+    """Register ``func(now)`` to be called by the workers' loops to enqueue a periodic job when due."""
+    if func not in SCHEDULERS:
+        SCHEDULERS.append(func)
+    return func
+
+
+def enqueue_scheduled(now: dt.datetime | None = None) -> None:
+    """Enqueue the periodic jobs that are due at ``now`` (each scheduler decides; keys keep one per period)."""
+    load_handlers()
+    for func in SCHEDULERS:
+        func(now)
 
 
 def load_handlers() -> None:

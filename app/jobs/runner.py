@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import lease
 from app.domain.enums import JobStatus
 from app.extensions import db
-from app.jobs import HANDLERS, JobFailed, load_handlers
+from app.jobs import HANDLERS, JobFailed, enqueue_scheduled, load_handlers
 from app.models import Job
 from app.models._base import utcnow
 
@@ -146,10 +146,14 @@ def run_due(batch: int = 10, now: dt.datetime | None = None, owner: str | None =
 
 
 def run_loop(stop: threading.Event, interval: float, batch: int = 10) -> None:
-    """Run jobs until ``stop`` is set, sleeping ``interval`` seconds (or until woken) when idle."""
+    """Run jobs until ``stop`` is set, sleeping ``interval`` seconds (or until woken) when idle.
+
+    Each round first enqueues the periodic jobs that are due (the day's reminders).
+    """
     owner = worker_name()
     while not stop.is_set():
         try:
+            enqueue_scheduled()
             ran = run_due(batch, owner=owner, should_stop=stop.is_set)
         except SQLAlchemyError as exc:  # e.g. the database restarting: keep the worker alive
             db.session.rollback()
@@ -162,23 +166,41 @@ def run_loop(stop: threading.Event, interval: float, batch: int = 10) -> None:
             _wake.clear()
 
 
+def start_outbox_thread(app: Flask, stop: threading.Event, interval: float, batch: int = 50) -> threading.Thread:
+    """Deliver the outbox in a thread of this worker until ``stop`` is set (its own loop and lease).
+
+    A slow mail or SMS gateway then never delays the jobs, and the jobs never delay a code.
+    """
+    from app.notify.dispatcher import run_loop as dispatch_loop
+
+    def target() -> None:
+        with app.app_context():
+            dispatch_loop(batch, interval, stop)
+
+    thread = threading.Thread(target=target, name="outbox-dispatcher", daemon=True)
+    thread.start()
+    return thread
+
+
 _started: set[int] = set()
 
 
 def start_in_process(app: Flask) -> None:
-    """Start one daemon thread running jobs inside this process (development: `make run`)."""
+    """Start the background work inside this process (development: `make run`): jobs and the outbox."""
     if id(app) in _started:
         return
     _started.add(id(app))
     stop = threading.Event()
     app.extensions["job_runner_stop"] = stop
+    interval = float(app.config.get("JOBS_POLL_SECONDS", 2.0))
 
     def target() -> None:
         with app.app_context():
-            run_loop(stop, float(app.config.get("JOBS_POLL_SECONDS", 2.0)))
+            run_loop(stop, interval)
 
     threading.Thread(target=target, name="job-runner", daemon=True).start()
-    log.info("in-process job runner started")
+    start_outbox_thread(app, stop, interval)
+    log.info("in-process job runner and outbox dispatcher started")
 
 
 def install_in_process_runner(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The job table: background work (imports, large exports) claimed by workers with the outbox's lease."""
+"""The job table: background work (imports, large exports, reminders) claimed by workers with the outbox's lease."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def differences(executor, limit: int = 20) -> list[str]:
     counts = dashboard.counts_table()
     span = dashboard.stage_span(executor, true())
     raw_s = {} if span is None else _as_dict(executor.execute(dashboard.counts_of(
-        executor, dashboard.key_rows(executor, true(), *span).subquery())), 6)
+        executor, dashboard.key_rows(executor, true(), *span).cte("keys"))), 6)
     kept_s = _as_dict(executor.execute(select(counts)), 6)
     out = []
     for name, want, have in (("funnel", raw, kept), ("qualified", raw_q, kept_q), ("submitted", raw_s, kept_s)):

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 import config
+from tests import servers
 
 GATEWAY_TOKEN = "test-gateway-token"
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def notify_config(database_uri: str, **settings) -> type:
@@ -38,27 +30,11 @@ def make_app(make_app, tmp_path):
     return _make
 
 
-class _Collector:
-    """aiosmtpd handler keeping every received envelope."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on 127.0.0.1; yields (port, list of received envelopes)."""
-    handler = _Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port, handler.envelopes
-    finally:
-        controller.stop()
+    with servers.smtp_server() as server:
+        yield server
 
 
 class _GatewayHandler(BaseHTTPRequestHandler):

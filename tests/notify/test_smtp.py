@@ -12,7 +12,8 @@ import pytest
 from app.domain.enums import MessageStatus
 from app.notify.backends import Envelope, SmtpBackend
 from app.notify.dispatcher import dispatch_once
-from tests.notify.conftest import enqueue_committed, free_port, message_row
+from tests.notify.conftest import enqueue_committed, message_row
+from tests.servers import free_port
 
 INSTITUTION = "北京协和医院"
 
