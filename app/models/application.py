@@ -43,6 +43,11 @@ class Application(Model):
         Index("ix_application_institution", "institution_id", "status", "id"),
         Index("ix_application_physician", "physician_id", "id"),
         Index("ix_application_status", "status", "id"),
+        # the commission's overdue lists: each waiting status by its own deadline (app/reports/dashboard.py)
+        Index("ix_application_accept_due", "accept_due", "id", sqlite_where=text("status = 'pending_acceptance'"),
+              postgresql_where=text("status = 'pending_acceptance'")),
+        Index("ix_application_decide_due", "decide_due", "id", sqlite_where=text("status = 'accepted'"),
+              postgresql_where=text("status = 'accepted'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
