@@ -57,3 +57,10 @@ def test_a_large_export_waits_on_its_page_then_downloads(app, server, desk_page,
     assert any("张明" in (value or "") for row in rows[1:] for value in row if isinstance(value, str))
     page.goto(f"{server}/exports/")
     assert "下载" in page.inner_text("#export-list")
+    page.set_viewport_size({"width": 390, "height": 844})  # the same pages on a phone
+    page.screenshot(path=str(ARTIFACTS / "export-list-phone.png"), full_page=True)
+    assert page.locator("h1").bounding_box()["x"] >= 12  # the text keeps off the screen's edge
+    page.click("#export-list a >> nth=0")
+    page.wait_for_selector("#export-download")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
+    page.screenshot(path=str(ARTIFACTS / "export-ready-phone.png"), full_page=True)
