@@ -42,6 +42,14 @@ class Visitor(HttpUser):
                 return ""
             return response.text
 
+    def list_then_one(self, url: str, mark: str) -> str:
+        """Open a list of applications, then one of them at random; return the list's page."""
+        page = self.page(url, url, mark)
+        links = APPLICATION_LINK.findall(page)
+        if links:
+            self.page(random.choice(links), url + "<id>", "申请")
+        return page
+
     def log_in(self, username: str) -> None:
         page = self.page("/login/", "/login/", "csrf_token")
         token = CSRF.search(page)
@@ -64,10 +72,7 @@ class Physician(Visitor):
 
     @task(2)
     def timeline(self) -> None:
-        page = self.page("/me/applications/", "/me/applications/", "申请")
-        links = APPLICATION_LINK.findall(page)
-        if links:
-            self.page(random.choice(links), "/me/applications/<id>", "申请")
+        self.list_then_one("/me/applications/", "申请")
 
 
 class Clerk(Visitor):
@@ -78,10 +83,7 @@ class Clerk(Visitor):
 
     @task(4)
     def queue(self) -> None:
-        page = self.page("/institution/applications/", "/institution/applications/", "申请")
-        links = APPLICATION_LINK.findall(page)
-        if links:
-            self.page(random.choice(links), "/institution/applications/<id>", "申请")
+        self.list_then_one("/institution/applications/", "申请")
 
     @task(1)
     def confirm_one(self) -> None:
@@ -105,10 +107,7 @@ class Reviewer(Visitor):
 
     @task(3)
     def queue(self) -> None:
-        page = self.page("/commission/applications/", "/commission/applications/", "受理")
-        links = APPLICATION_LINK.findall(page)
-        if links:
-            self.page(random.choice(links), "/commission/applications/<id>", "申请")
+        self.list_then_one("/commission/applications/", "受理")
 
     @task(2)
     def search(self) -> None:

@@ -57,3 +57,12 @@ def desk_page(browser):
     context.close()
 
 
+def log_in(page, server: str, username: str) -> None:
+    """Log in through the real form as a demo account and wait for the landing page."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{server}/login/")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

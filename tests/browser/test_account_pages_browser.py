@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -16,14 +16,6 @@ pytestmark = pytest.mark.browser
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"account-{name}.png"), full_page=True)
-
-
-def _login(page, server: str, username: str) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_empty_identity_submit_focuses_the_error_summary(server, page):
@@ -50,13 +42,13 @@ def test_wrong_login_keeps_the_name(server, page):
 
 
 def test_waiting_page_and_home(server, page):
-    _login(page, server, "li_fang")
+    log_in(page, server, "li_fang")
     page.goto(f"{server}/signup/activate")
     assert "li_fang" in page.inner_text("#login-name") and page.is_visible("#institution-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "waiting")
     page.goto(f"{server}/logout/")
-    _login(page, server, "physician")
+    log_in(page, server, "physician")
     page.goto(f"{server}/me/")
     assert "执业证书编码" in page.inner_text("#registrations")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.jobs.runner import start_in_process, wake
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -30,11 +30,7 @@ def runner_thread(app):
 def test_a_large_export_waits_on_its_page_then_downloads(app, server, desk_page, runner_thread, tmp_path):
     app.config["EXPORT_MAX_ROWS_INLINE"] = 2  # the demo's physicians list is "large"
     page = desk_page
-    page.goto(f"{server}/login/")
-    page.fill("#username", "reviewer")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    log_in(page, server, "reviewer")
     page.goto(f"{server}/physicianview/list/")
     assert "在后台生成" in page.inner_text(".export-bar")  # the list says so before the click
     page.click("text=导出 Excel")

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from app.imports import job as import_job
 from app.imports import upsert
 from app.jobs.runner import start_in_process, wake
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 from tests.test_import_qualifications import record, write_csv
 
 pytestmark = pytest.mark.browser
@@ -50,11 +50,7 @@ def test_import_with_progress_bar_and_refused_rows_download(server, desk_page, r
     rows[9][3] = "11010519900101999X"  # a wrong ID number: refused
     path = write_csv(tmp_path / "考试结果.csv", rows)
     page = desk_page
-    page.goto(f"{server}/login/")
-    page.fill("#username", "reviewer_11")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    log_in(page, server, "reviewer_11")
     page.goto(f"{server}/commission/imports/")
     assert page.locator("h1").inner_text() == "导入考试结果"
     page.set_input_files("#file", str(path))
