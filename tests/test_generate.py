@@ -9,10 +9,21 @@ from app.workflow.invariants import check_invariants
 from bench.generate import generate
 
 
+def _index_definitions(engine) -> set[str]:
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            sql = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        else:
+            sql = "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        return set(conn.execute(text(sql)).scalars())
+
+
 def test_generated_data_holds_every_invariant(database_uri, tmp_path):
+    indexes = _index_definitions(create_engine(database_uri))
     counts = generate(database_uri, 2_000, seed=7, quiet=True, upload_dir=tmp_path)
     assert counts["physician"] > 2_000 and counts["application_event"] > 5 * 2_000
     engine = create_engine(database_uri)
+    assert _index_definitions(engine) == indexes  # on PostgreSQL dropped for the load, then built again
     with engine.connect() as conn:
         failed = {r.rule.name: (r.count, r.examples) for r in check_invariants(conn) if r.count}
         assert failed == {}
