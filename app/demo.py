@@ -29,6 +29,7 @@ from app.domain.enums import (
 from app.domain.identity import birth_date_from_id, gender_from_id, id_check_digit
 from app.extensions import db
 from app.models import (
+    Application,
     Assessment,
     Department,
     Institution,
@@ -287,7 +288,20 @@ def _file(login: str, qualification: Qualification, inst: Institution, state: st
     application = create_application(actors["physician"], ApplicationType.FIRST, data, submit=False, today=on)
     for who, action, reason in ROUTES[state]:
         act(actors[who], application.id, action, reason, today=on)
+    _happened_on(application.id, on)
     return application
+
+
+def _happened_on(application_id: int, on: dt.date) -> None:
+    """Move an application's timestamps and events back to ``on``, the day its deadlines were counted from."""
+    shift = dt.timedelta(days=(dt.date.today() - on).days)
+    application = db.session.get(Application, application_id)
+    for name in ("created_at", "submitted_at", "confirmed_at", "accepted_at", "decided_at"):
+        if getattr(application, name):
+            setattr(application, name, getattr(application, name) - shift)
+    for event in application.events:
+        event.created_at -= shift
+    db.session.commit()
 
 
 def _training_proof(cohort: int) -> dict:

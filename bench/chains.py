@@ -7,7 +7,9 @@ ApplicationEvent rows itself. To keep them valid by construction it never spells
 accept + approve) up to a length, grouped by the state it ends in. ``ChainPicker`` draws one walk
 per application for the status the generator wants, the shortest walk most often and detours
 (returned and resubmitted, corrected) now and then, and turns it into event rows and the
-application's timestamps. Actions that need a reason get one.
+application's timestamps and deadlines (5 and 20 weekdays, as the workflow sets them when an
+application enters 待受理 and 已受理; the generator does not load the holiday calendar). Actions that
+need a reason get one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import random
 from collections import defaultdict
 
 from app.security.roles import PHYSICIAN
+from app.workflow.changes import ACCEPT_WORKING_DAYS, DECIDE_WORKING_DAYS
 from app.workflow.invariants import allowed_steps
 from app.workflow.transitions import BY_ACTION
 
@@ -47,6 +50,14 @@ def walks(max_steps: int = MAX_STEPS) -> dict[str, list[tuple[Step, ...]]]:
         if len(walk) < max_steps:
             frontier.extend(walk + (step,) for step in following[walk[-1][2]])
     return dict(found)
+
+
+def weekdays_after(day: dt.date, count: int) -> dt.date:
+    """Return the ``count``-th weekday after ``day``: the deadline, without the holidays of the calendar."""
+    while count:
+        day += dt.timedelta(days=1)
+        count -= day.weekday() < 5
+    return day
 
 
 def role_of(action: str) -> str:
@@ -88,6 +99,9 @@ class ChainPicker:
                 fields["confirmed_at"] = at
             elif action == "accept":
                 fields["accepted_at"] = at
+                fields["decide_due"] = weekdays_after(at.date(), DECIDE_WORKING_DAYS)
+            if target == "pending_acceptance":
+                fields["accept_due"] = weekdays_after(at.date(), ACCEPT_WORKING_DAYS)
             elif action == "return":
                 fields["institution_opinion"] = reason
             if action in DECISIONS:

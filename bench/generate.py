@@ -186,8 +186,8 @@ REGISTRATION_COLUMNS = (
 FILING_COLUMNS = ("id", "registration_id", "institution_id", "valid_from", "valid_to", "status")
 APPLICATION_COLUMNS = (
     "id", "number", "type", "status", "physician_id", "registration_id", "institution_id", "region_code",
-    "data", "created_at", "submitted_at", "confirmed_at", "accepted_at", "decided_at", "institution_opinion",
-    "decision_comment", "version",
+    "data", "created_at", "submitted_at", "confirmed_at", "accepted_at", "decided_at", "accept_due", "decide_due",
+    "institution_opinion", "decision_comment", "version",
 )
 EVENT_COLUMNS = ("id", "application_id", "from_status", "to_status", "action", "actor_role", "comment", "created_at")
 
@@ -330,7 +330,8 @@ class Generator:
         out["application"].append((
             aid, f"SQ{year}{aid:010d}", type_, status, pid, registration_id, inst_id, county,
             self._json(data), created, fields.get("submitted_at"), fields.get("confirmed_at"),
-            fields.get("accepted_at"), fields.get("decided_at"), fields.get("institution_opinion"),
+            fields.get("accepted_at"), fields.get("decided_at"), fields.get("accept_due"), fields.get("decide_due"),
+            fields.get("institution_opinion"),
             fields.get("decision_comment"), 1,
         ))
         for source, target, action, role, reason, at in events:

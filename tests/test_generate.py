@@ -41,6 +41,11 @@ def test_generated_data_holds_every_invariant(database_uri, tmp_path):
         assert scalar("SELECT count(*) FROM certificate_serial c WHERE c.last < (SELECT max(CAST(substr("
                       "certificate_no, 10, 6) AS INTEGER)) FROM practice_registration r WHERE "
                       "substr(r.certificate_no, 1, 9) = c.prefix)") == 0
+        # deadlines as the workflow sets them: the queues and the overdue lists sort real dates
+        assert scalar("SELECT count(*) FROM application WHERE (status = 'pending_acceptance' AND (accept_due IS NULL"
+                      " OR accept_due <= CAST(confirmed_at AS DATE))) OR (status = 'accepted' AND (decide_due IS NULL"
+                      " OR decide_due <= CAST(accepted_at AS DATE)))") == 0
+        assert scalar("SELECT count(*) FROM application WHERE status IN ('pending_acceptance', 'accepted')") > 0
         # every filed first registration carries a real, stored ID photo (required to submit)
         rows = conn.execute(text("SELECT status, data FROM application WHERE type = 'first'")).all()
         photos = {(json.loads(data) if isinstance(data, str) else data).get("photo") for status, data in rows

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -29,10 +31,20 @@ def total(body: str) -> int:
 
 
 
+def this_year() -> tuple[dt.datetime, dt.datetime]:
+    """The page's default period, this year in Beijing, as the UTC bounds the events are stored in."""
+    beijing = ZoneInfo("Asia/Shanghai")
+    year = dt.datetime.now(beijing).year
+    return tuple(dt.datetime(y, 1, 1, tzinfo=beijing).astimezone(dt.timezone.utc).replace(tzinfo=None)
+                 for y in (year, year + 1))
+
+
 def expected_counts(app, region_prefix: str | None) -> dict[str, int]:
+    first, end = this_year()
     with app.app_context():
-        security = select(SecurityEvent.event)
-        application = select(ApplicationEvent.action).join(Application)
+        security = select(SecurityEvent.event).where(SecurityEvent.created_at >= first, SecurityEvent.created_at < end)
+        application = (select(ApplicationEvent.action).join(Application)
+                       .where(ApplicationEvent.created_at >= first, ApplicationEvent.created_at < end))
         if region_prefix:
             security = security.where(SecurityEvent.region_code.startswith(region_prefix))
             application = application.where(Application.region_code.startswith(region_prefix))
@@ -61,12 +73,14 @@ def test_every_event_type_is_found_by_its_type_and_scoped(make_app, username, pr
 def test_person_actor_and_date_filters(make_app):
     app = make_app()
     client = client_for(make_app, "reviewer")
+    first, end = this_year()
     with app.app_context():
         physician = db.session.scalar(select(Physician).where(Physician.name == "张明"))
         id_number = physician.id_number
-        own = db.session.scalar(select(db.func.count()).select_from(SecurityEvent).where(SecurityEvent.physician_id == physician.id))
-        own += db.session.scalar(select(db.func.count()).select_from(ApplicationEvent).join(Application)
-                                 .where(Application.physician_id == physician.id))
+        own = db.session.scalar(select(db.func.count()).select_from(SecurityEvent).where(
+            SecurityEvent.physician_id == physician.id, SecurityEvent.created_at >= first, SecurityEvent.created_at < end))
+        own += db.session.scalar(select(db.func.count()).select_from(ApplicationEvent).join(Application).where(
+            Application.physician_id == physician.id, ApplicationEvent.created_at >= first, ApplicationEvent.created_at < end))
     by_name = client.get(URL, query_string={"person": "张明"}).get_data(as_text=True)
     by_id = client.get(URL, query_string={"person": id_number}).get_data(as_text=True)
     assert total(by_id) == own > 0
