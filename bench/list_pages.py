@@ -69,12 +69,13 @@ def _bare_model_list(view) -> tuple[int, list]:
 
 
 def _bare_applications(view) -> tuple[int, list]:
-    statement = view._query(view._statuses())
+    statuses = view._statuses()
+    statement = view._query(statuses)
     count = count_rows(db.session, statement)
     page = int(request.args.get("page", 1))
     rows = db.session.scalars(statement.options(
         joinedload(Application.physician), joinedload(Application.institution), selectinload(Application.events))
-        .order_by(*queue_order()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        .order_by(*queue_order(statuses)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return count, [[a.number, a.type, a.physician.name, a.institution.name, a.status] for a in rows]
 
 

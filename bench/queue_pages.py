@@ -55,7 +55,7 @@ def add_bare_route(app: Flask) -> None:
             .join(Physician, Physician.id == Application.physician_id)
             .join(Institution, Institution.id == Application.institution_id)
             .where(Application.status.in_(STATUSES[queue]))
-            .order_by(*queue_order()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+            .order_by(*queue_order(STATUSES[queue])).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         ).all()
         return render_template_string(TABLE, rows=rows, count=count, queue=queue)
 

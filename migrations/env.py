@@ -1,8 +1,11 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+
+from app.models._base import UNREFLECTED_WARNINGS, compared_by_autogenerate
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -98,13 +101,16 @@ def run_migrations_online():
         # Batch mode lets later revisions ALTER tables on SQLite too.
         conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
         conf_args.setdefault("compare_type", True)
+        conf_args.setdefault("include_object", compared_by_autogenerate)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
+        with context.begin_transaction(), warnings.catch_warnings():
+            for message in UNREFLECTED_WARNINGS:
+                warnings.filterwarnings("ignore", message)
             context.run_migrations()
 
 

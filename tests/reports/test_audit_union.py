@@ -35,7 +35,7 @@ def this_year() -> tuple[dt.datetime, dt.datetime]:
     """The page's default period, this year in Beijing, as the UTC bounds the events are stored in."""
     beijing = ZoneInfo("Asia/Shanghai")
     year = dt.datetime.now(beijing).year
-    return tuple(dt.datetime(y, 1, 1, tzinfo=beijing).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return tuple(dt.datetime(y, 1, 1, tzinfo=beijing).astimezone(dt.UTC).replace(tzinfo=None)
                  for y in (year, year + 1))
 
 

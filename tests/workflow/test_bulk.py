@@ -162,5 +162,5 @@ def test_queue_order_follows_the_deadline_the_page_shows(app):
         db.session.execute(update(Application).where(Application.id == pending).values(
             accept_due=dt.date(2026, 12, 15)))
         order = db.session.scalars(select(Application.id).where(Application.id.in_([accepted, pending]))
-                                   .order_by(*queue_order())).all()
+                                   .order_by(*queue_order(["pending_acceptance", "accepted"]))).all()
         assert order == [pending, accepted]
