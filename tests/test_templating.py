@@ -82,3 +82,42 @@ def test_force_locale_switches_the_catalogue_inside_a_request(app):
         with force_locale("zh"):
             assert gettext("Acceptance and approval") == "受理与审批"
         assert gettext("Acceptance and approval") == "Acceptance and approval"
+
+
+class _Filter:
+    def __init__(self, column_name: str, is_related_view: bool) -> None:
+        self.column_name, self.is_related_view = column_name, is_related_view
+
+
+class _Filters:
+    def __init__(self, *values) -> None:
+        self.values = values
+
+    def get_filters_values(self):
+        return self.values
+
+
+def test_row_links_are_built_once_with_the_related_filter_and_only_for_routes_that_exist(app):
+    from app.templating import ROW_PK, row_links
+
+    with app.test_request_context():
+        links = row_links("InstitutionView", True, True, True, _Filters())
+        assert links == {kind: f"/institutionview/{kind}/{ROW_PK}" for kind in ("show", "edit", "delete")}
+        related = _Filters((_Filter("institution", True), 7), (_Filter("name", False), "张"))
+        links = row_links("InstitutionView", True, False, True, related)
+        assert links == {"show": f"/institutionview/show/{ROW_PK}?_flt_0_institution=7",
+                         "delete": f"/institutionview/delete/{ROW_PK}"}  # as FAB: the filter kept on show/edit
+        assert row_links("NoSuchView", True, True, True, _Filters()) == {}
+
+
+def test_list_rows_link_to_their_own_records(as_user):
+    import re
+
+    body = as_user("admin").get("/institutionview/list/").get_data(as_text=True)
+    shown = re.findall(r'href="/institutionview/show/(\d+)"', body)
+    edited = re.findall(r'href="/institutionview/edit/(\d+)"', body)
+    deleted = re.findall(r'id="btn-delete-/institutionview/delete/(\d+)"', body)
+    checked = re.findall(r'class="action_check" name="rowid" value="(\d+)"', body)
+    assert len(shown) > 1 and shown == edited == deleted
+    assert not checked or checked == shown
+    assert "__pk__" not in body and "查看记录" in body and "删除记录" in body
