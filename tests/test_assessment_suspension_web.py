@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.clock import today_in_beijing
 from app.domain.enums import AssessmentKind, AssessmentResult, RegistrationStatus
 from app.extensions import db
 from app.models import Assessment, Message, Physician, PracticeRegistration
-from app.workflow.commands import today_in_beijing
 from app.workflow.measures import months_later
 from tests.conftest import csrf_token
 from tests.scope_data import add_scope_data

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, insert, select
 
+from app.domain.clock import today_in_beijing
 from app.models import Job, Message, Reminder
 from app.reminders.job import KIND, job_key
-from app.workflow.commands import today_in_beijing
 from tests.conftest import PG_URL, pg_database
 from tests.servers import free_port, smtp_server, start_redis, stop_process
 

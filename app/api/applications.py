@@ -19,13 +19,14 @@ from sqlalchemy.orm import selectinload
 from app.api.base import RegistryApi
 from app.commands import CommandError
 from app.counting import count_rows
+from app.domain.clock import today_in_beijing
 from app.domain.enums import ApplicationStatus, ApplicationType
 from app.errors import json_error
 from app.extensions import db
 from app.labels import ENUM_LABELS
 from app.models import Application
 from app.security.scope import current_scope, scoped
-from app.workflow.commands import Actor, act, act_many, create_application, save_step, today_in_beijing
+from app.workflow.commands import Actor, act, act_many, create_application, save_step
 from app.workflow.progress import (
     beijing,
     calendar_for,

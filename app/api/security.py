@@ -9,7 +9,6 @@ expired token) answer 401 in the same shape through Flask-JWT-Extended's callbac
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import Response, request
 from flask_appbuilder.api import expose, safe
@@ -19,9 +18,8 @@ from flask_jwt_extended import JWTManager, create_access_token, create_refresh_t
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.api.base import ApiErrorsMixin
+from app.domain.clock import to_beijing
 from app.errors import api_error, api_message, json_error
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class LoginRequest(Schema):
@@ -47,7 +45,7 @@ class LoginResult(Schema):
 
 def beijing(moment: dt.datetime) -> dt.datetime:
     """Convert a stored naive-UTC time to Beijing time, rounded up to the minute."""
-    local = moment.replace(tzinfo=dt.UTC).astimezone(BEIJING)
+    local = to_beijing(moment)
     if local.second or local.microsecond:
         local += dt.timedelta(minutes=1)
     return local.replace(second=0, microsecond=0)

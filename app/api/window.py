@@ -9,10 +9,10 @@ from marshmallow import Schema, fields
 from app.api.account import current_physician
 from app.api.account_common import AccountBaseApi, refusals
 from app.api.account_schemas import SCHEMAS
+from app.domain.clock import today_in_beijing
 from app.domain.windows import WindowState
 from app.extensions import db
 from app.window.mine import MISSING, NEXT_STEPS, my_window
-from app.workflow.commands import today_in_beijing
 
 
 class WindowOut(Schema):

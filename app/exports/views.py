@@ -52,7 +52,7 @@ class ExportMixin:
 
     def export_response(self, fmt: str) -> Response:
         """Write the list of this request's user and filters, then stream it."""
-        from app.workflow.commands import today_in_beijing
+        from app.domain.clock import today_in_beijing
 
         try:
             exported = write_export(self.endpoint, request.args, g.user, fmt,

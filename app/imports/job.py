@@ -100,7 +100,7 @@ def error_text(error: dict[str, Any]) -> str:
 @handler(KIND)
 def run_import(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Check or import one uploaded file; resume after the last committed batch when re-run."""
-    from app.workflow.commands import today_in_beijing
+    from app.domain.clock import today_in_beijing
 
     command = ImportQualifications(
         upload_path(params["upload"]), dry_run=params["dry_run"], batch_size=WEB_BATCH,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.api.limits import RateLimited, hit_client
+from app.domain.clock import BEIJING, today_in_beijing
 from app.lookup.errors import LookupRefusal
 from app.lookup.search import (
     LookupQuery,
@@ -24,7 +24,6 @@ from app.lookup.search import (
     is_province,
 )
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 FIELDS = ("province", "name", "institution")
 LABELS = {"province": _l("Province"), "name": _l("Physician's full name"), "institution": _l("Institution (full name)")}
 MAX_NAME = 64
@@ -76,7 +75,7 @@ def lookup(session: Session, query: LookupQuery, client: str | None, captcha_ok:
                             time=retry_time(limited.seconds)) from None
     if not captcha_ok():
         raise field_refusal("captcha_wrong", "captcha")
-    found = find_registrations(session, query, institution_ids, today or dt.datetime.now(BEIJING).date())
+    found = find_registrations(session, query, institution_ids, today or today_in_beijing())
     if not found:
         raise LookupRefusal("lookup_no_match")
     return found

@@ -35,9 +35,9 @@ def _date(_ctx, _param, value: str | None) -> dt.date | None:
 @click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1), help="Recipients per transaction.")
 def run_command(today: dt.date | None, batch: int) -> None:
     """Write the reminders due today that have not been written yet; exit 1 if a calendar year is missing."""
+    from app.domain.clock import today_in_beijing
     from app.extensions import db
     from app.reminders.run import run_reminders
-    from app.workflow.commands import today_in_beijing
 
     result = run_reminders(db.session, today or today_in_beijing(), batch)
     click.echo(_("Reminders for %(day)s:", day=result.today.isoformat()))

@@ -15,12 +15,12 @@ from typing import Any
 
 from flask import current_app
 
+from app.domain.clock import to_beijing
 from app.extensions import db
 from app.jobs import enqueue, handler, scheduler
 from app.models import Job
 from app.models._base import utcnow
 from app.reminders.run import DEFAULT_BATCH, run_reminders
-from app.workflow.commands import BEIJING
 
 KIND = "reminders.run"
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def due_day(now: dt.datetime | None = None) -> dt.date | None:
     at = scheduled_time()
     if at is None:
         return None
-    local = (now or utcnow()).replace(tzinfo=dt.UTC).astimezone(BEIJING)
+    local = to_beijing(now or utcnow())
     return local.date() if local.time() >= at else None
 
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.domain.clock import day_start_utc, to_beijing
 from app.domain.enums import ApplicationStatus as S
 from app.domain.enums import Channel
 from app.domain.errors import RuleViolation
@@ -25,7 +26,6 @@ from app.models.reminder import RecipientType, ReminderKind
 from app.reminders.store import Candidate, Outgoing, Tally, record_batch
 from app.reminders.texts import chinese_date
 from app.security.roles import COMMISSION_REVIEWER
-from app.workflow.progress import BEIJING, UTC
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +38,13 @@ def _not_reminded(kind: str, recipient_type: str, recipient_id, key: str):
                            Reminder.recipient_id == recipient_id, Reminder.key == key)
 
 
-def beijing_midnight_utc(day: dt.date) -> dt.datetime:
-    """Return the stored (naive UTC) time at which a Beijing day begins."""
-    return dt.datetime.combine(day, dt.time(), BEIJING).astimezone(UTC).replace(tzinfo=None)
-
-
 def waiting_cutoff(calendar: WorkdayCalendar, today: dt.date, days: int = WAITING_WORKING_DAYS) -> dt.datetime:
     """Return the time before which the last event must lie for ``waiting_days`` to exceed ``days``.
 
     ``waiting_days`` counts the working days in (the Beijing day of the last event, today]; that
     exceeds ``days`` exactly when the event's day is before the working day ``days`` back.
     """
-    return beijing_midnight_utc(calendar.add_working_days(today, -days))
+    return day_start_utc(calendar.add_working_days(today, -days))
 
 
 def remind_institutions(session: Session, calendar: WorkdayCalendar, today: dt.date, batch: int,
@@ -92,7 +87,7 @@ def remind_institutions(session: Session, calendar: WorkdayCalendar, today: dt.d
                 admins[institution_id].append(email)
         candidates = []
         for row in rows:
-            since = row.oldest.replace(tzinfo=UTC).astimezone(BEIJING).date()
+            since = to_beijing(row.oldest).date()
             params = {"count": row.count, "institution": names.get(row.institution_id, ""),
                       "days": WAITING_WORKING_DAYS, "since": chinese_date(since)}
             messages = [Outgoing(Channel.EMAIL, email, "reminder_confirmation_waiting", params)

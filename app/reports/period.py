@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
 from app.commands import CommandError, register_messages
+from app.domain.clock import day_start_utc
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_DAYS = 5 * 366  # the working-day ordinals of a range are sent with the query: keep it bounded
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -40,21 +39,16 @@ class Period:
     @property
     def start_utc(self) -> dt.datetime:
         """Return the stored (naive UTC) instant at which ``first`` begins in Beijing."""
-        return _utc_midnight(self.first)
+        return day_start_utc(self.first)
 
     @property
     def end_utc(self) -> dt.datetime:
         """Return the stored (naive UTC) instant at which the day after ``last`` begins in Beijing."""
-        return _utc_midnight(self.last + dt.timedelta(days=1))
+        return day_start_utc(self.last + dt.timedelta(days=1))
 
     def args(self) -> dict[str, str]:
         """Return the range as request arguments."""
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
-
-
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    local = dt.datetime.combine(day, dt.time(), tzinfo=BEIJING)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def this_year(today: dt.date) -> Period:

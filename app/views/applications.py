@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.counting import count_rows
+from app.domain.clock import today_in_beijing
 from app.domain.enums import OPEN_APPLICATION_STATUSES, ApplicationType
 from app.domain.enums import ApplicationStatus as S
 from app.exports.table import ExportTable
@@ -28,7 +29,7 @@ from app.models import Application, ApplicationEvent, Institution, Physician
 from app.models.application import waiting_due
 from app.security.scope import current_scope, scoped
 from app.views.queue_rows import deadline_badge, queue_rows
-from app.workflow.commands import Actor, act_many, today_in_beijing
+from app.workflow.commands import Actor, act_many
 from app.workflow.errors import WorkflowError
 from app.workflow.progress import (
     beijing,

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 
+from app.domain.clock import today_in_beijing
 from app.domain.masking import mask_id_number
 from app.exports.table import ExportTable
 from app.exports.views import ExportMixin
@@ -29,7 +30,6 @@ from app.reports.period import PeriodError, parse_period
 from app.security.scope import current_scope
 from app.views.base import ReadOnlyMixin, ScopedModelView
 from app.window.funnel import WAITING
-from app.workflow.commands import today_in_beijing
 from app.workflow.transitions import BY_ACTION
 
 EVENT_LABELS = {

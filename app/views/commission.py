@@ -10,6 +10,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.audit import record
+from app.domain.clock import today_in_beijing
 from app.domain.enums import (
     AssessmentKind,
     AssessmentResult,
@@ -55,7 +56,6 @@ from app.views.filters import FilterIdNumber, FilterPrefix
 from app.views.registration_measures import CancelRegistrationMixin
 from app.views.staff import InstitutionAdminView
 from app.window.commands import WindowError, prepare_window, saved_plan
-from app.workflow.commands import today_in_beijing
 
 
 class RegionView(ReadOnlyMixin, ScopedModelView):

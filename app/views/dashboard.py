@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.commands import message_for
+from app.domain.clock import today_in_beijing
 from app.domain.enums import ApplicationStatus, ApplicationType, Category
 from app.domain.errors import RuleViolation
 from app.exports.table import ExportTable
@@ -28,7 +29,6 @@ from app.reports.selection import Selection, selection_from
 from app.reports.stages import stage_times
 from app.security.scope import current_scope
 from app.workflow.calendar import load_calendar
-from app.workflow.commands import today_in_beijing
 from app.workflow.progress import deadline_of
 
 PAGE_SIZE = 25

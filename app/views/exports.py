@@ -13,6 +13,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.domain.clock import to_beijing
 from app.domain.enums import JobStatus
 from app.exports.job import KIND, file_of
 from app.exports.views import file_response
@@ -91,7 +92,4 @@ class ExportJobView(BaseView):
 
 def beijing_day(job: Job):
     """Return the Beijing date the file was written (its name carries it)."""
-    from app.workflow.progress import BEIJING, UTC
-
-    moment = job.finished_at or job.created_at
-    return moment.replace(tzinfo=UTC).astimezone(BEIJING).date()
+    return to_beijing(job.finished_at or job.created_at).date()

@@ -12,6 +12,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import false, select
 
+from app.domain.clock import to_beijing
 from app.domain.enums import JobStatus
 from app.extensions import db
 from app.imports.job import (
@@ -26,7 +27,6 @@ from app.imports.job import (
 from app.models import Job
 from app.security.roles import ADMIN, COMMISSION_REVIEWER
 from app.security.scope import current_scope
-from app.workflow.progress import BEIJING, UTC
 
 RECENT = 20
 
@@ -35,7 +35,7 @@ def beijing(moment) -> str:
     """Return a stored (naive UTC) time as Beijing time."""
     if moment is None:
         return ""
-    return moment.replace(tzinfo=UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return to_beijing(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _visible():

@@ -5,20 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
+from app.domain.clock import today_in_beijing
 from app.domain.enums import AccountStatus, ApplicationStatus
 from app.extensions import db
 from app.models import Application, Physician
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
 from app.security.scope import Scope, current_scope, scoped
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def _queue_url(view_name: str, **args: str) -> str | None:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
+    return today_in_beijing()
 
 
 def institution_tiles(scope: Scope) -> list[Tile]:

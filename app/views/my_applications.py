@@ -221,8 +221,8 @@ class MyApplicationsView(ApplicationQueueView):
             return {"scopes": list(rules.allowed_scopes(session, category, location).values()) if location else []}
         if step == "training":
             qualification = session.get(rules.Qualification, answers.get("qualification_id") or 0)
+            from app.domain.clock import today_in_beijing
             from app.domain.eligibility import needs_training_proof
-            from app.workflow.commands import today_in_beijing
 
             needs = qualification is not None and needs_training_proof(
                 qualification.issued_on or qualification.published_on, today_in_beijing())

@@ -14,6 +14,7 @@ from app.accounts.errors import MESSAGES, AccountError
 from app.accounts.progress import assessment_cycle_end, latest_registration
 from app.documents.photos import read_photo
 from app.domain import enums
+from app.domain.clock import today_in_beijing
 from app.domain.enums import Channel
 from app.domain.masking import mask_email, mask_phone
 from app.extensions import db
@@ -23,7 +24,6 @@ from app.security.scope import current_scope, scoped
 from app.views.account import WELCOME_KEY, next_step_endpoint
 from app.views.window import STATE_LABELS
 from app.window.mine import MISSING, NEXT_STEPS, my_window
-from app.workflow.commands import today_in_beijing
 from app.workflow.profile_changes import pending_change
 
 CONTACT_KEY = "contact_change"

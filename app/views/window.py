@@ -14,6 +14,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.domain.clock import today_in_beijing
 from app.exports.service import ExportError
 from app.exports.table import ExportTable
 from app.exports.views import ExportMixin
@@ -24,7 +25,6 @@ from app.window import board
 from app.window.charts import funnel_chart, legend_items, stacked_chart
 from app.window.commands import WindowError, may_set_window, remind_waiting
 from app.window.funnel import FUNNEL_KEYS, FUNNEL_LABELS, STAGES, WAITING, by_institution, waiting_counts
-from app.workflow.commands import today_in_beijing
 
 PAGE_SIZE = 25
 STATE_LABELS = {"not_open": _l("Not open yet"), "open": _l("Open"), "closed": _l("Closed")}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.commands import unit_of_work
+from app.domain.clock import today_in_beijing
 from app.domain.enums import ApplicationStatus as S
 from app.domain.enums import ApplicationType
 from app.models import Application, ApplicationEvent, Institution, Physician
@@ -33,7 +33,6 @@ from app.workflow.errors import WorkflowError
 from app.workflow.notices import notify_holder, notify_status
 from app.workflow.transitions import Transition, TransitionRefused, transition_for
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 EDITABLE = (S.DRAFT, S.RETURNED, S.CORRECTION)
 
 
@@ -48,11 +47,6 @@ class Actor:
     def roles(self) -> frozenset[str]:
         """Return the role names the transition table is asked with."""
         return frozenset({self.scope.role}) if self.scope.role else frozenset()
-
-
-def today_in_beijing() -> dt.date:
-    """Return today's date in Beijing (deadlines and windows are Beijing days)."""
-    return dt.datetime.now(BEIJING).date()
 
 
 def _load(session: Session, actor: Actor, application_id: int) -> Application:

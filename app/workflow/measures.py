@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.audit import record
 from app.commands import unit_of_work
+from app.domain.clock import today_in_beijing
 from app.domain.enums import AssessmentKind, AssessmentResult, FilingStatus, RegistrationStatus
 from app.models import Assessment, PracticeRegistration
 from app.security.roles import COMMISSION_REVIEWER
 from app.security.scope import scoped
-from app.workflow.commands import Actor, today_in_beijing
+from app.workflow.commands import Actor
 from app.workflow.effects import end_filings
 from app.workflow.errors import WorkflowError
 from app.workflow.measure_notices import notify_cancelled, notify_reinstated, notify_suspended

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.clock import to_beijing
 from app.domain.enums import ApplicationStatus as S
 from app.domain.errors import RuleViolation
 from app.domain.workdays import WorkdayCalendar
@@ -16,13 +16,7 @@ from app.models import Application, ApplicationEvent
 from app.workflow.calendar import load_calendar
 from app.workflow.transitions import HOLDER
 
-BEIJING = ZoneInfo("Asia/Shanghai")
-UTC = ZoneInfo("UTC")
-
-
-def beijing(moment: dt.datetime | None) -> dt.datetime | None:
-    """Return a stored (naive UTC) time in Beijing time."""
-    return None if moment is None else moment.replace(tzinfo=UTC).astimezone(BEIJING)
+beijing = to_beijing  # the templates' name
 
 
 @dataclass(frozen=True)

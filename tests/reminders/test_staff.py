@@ -5,10 +5,11 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.domain.clock import BEIJING
 from app.extensions import db
 from app.models import Application, ApplicationEvent, Institution, Physician, RegistryUser
 from app.security.roles import COMMISSION_REVIEWER
-from app.workflow.progress import BEIJING, UTC, calendar_for, deadline_of, waiting_days
+from app.workflow.progress import calendar_for, deadline_of, waiting_days
 
 from .conftest import D, reminders, run, sent
 
@@ -26,7 +27,7 @@ def application_of(name: str, status: str | None = None) -> Application:
 def last_event_at(name: str, beijing_time: dt.datetime) -> Application:
     """Move every event of the physician's submitted application to a Beijing time (stored as UTC)."""
     application = application_of(name, "submitted")
-    stored = beijing_time.replace(tzinfo=BEIJING).astimezone(UTC).replace(tzinfo=None)
+    stored = beijing_time.replace(tzinfo=BEIJING).astimezone(dt.UTC).replace(tzinfo=None)
     db.session.execute(update(ApplicationEvent).where(ApplicationEvent.application_id == application.id)
                        .values(created_at=stored))
     db.session.commit()

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, select, text
 
+from app.domain.clock import today_in_beijing
 from app.extensions import db
 from app.models import Application
 from app.reports.period import Period
@@ -22,7 +23,6 @@ from app.reports.stages import stage_times
 from app.security.roles import ADMIN
 from app.security.scope import Scope
 from app.workflow.calendar import load_calendar
-from app.workflow.commands import today_in_beijing
 from app.workflow.progress import beijing
 from bench.generate import generate
 from tests.conftest import login
