@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 
 def register_cli(app: Flask) -> None:
@@ -33,10 +34,11 @@ def register_cli(app: Flask) -> None:
         from app.reference import load_regions, load_scopes, sync_roles
 
         counts = sync_roles(current_app.appbuilder)
-        click.echo("roles: " + ", ".join(f"{name} ({n} permissions)" for name, n in counts.items()))
+        click.echo(_("Roles: %(roles)s", roles=_("; ").join(
+            _("%(name)s (%(count)d permissions)", name=name, count=n) for name, n in counts.items())))
         inserted, updated = load_regions()
-        click.echo(f"regions: {inserted} added, {updated} updated")
-        click.echo(f"practice scopes: {load_scopes()} added")
+        click.echo(_("Regions: %(added)d added, %(updated)d updated", added=inserted, updated=updated))
+        click.echo(_("Practice scopes: %(added)d added", added=load_scopes()))
 
     @app.cli.command("seed-demo")
     @click.option("--force", is_flag=True, help="Seed even if the database already has data.")

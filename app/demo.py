@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from app.domain.certificates import compose_qualification_no
@@ -98,7 +99,7 @@ def _user(sm, username, name, email, role_name, password, **extra):
 def seed_demo(force: bool = False) -> str:
     """Fill an empty database with demo data; return a one-line summary."""
     if not force and db.session.scalar(select(func.count()).select_from(Institution)):
-        return "database already has data: demo seed skipped"
+        return _("The database already has data: the demo was not seeded.")
     sm = current_app.appbuilder.sm
     password = current_app.config["DEMO_PASSWORD"]
     today = dt.date.today()
@@ -193,11 +194,10 @@ def seed_demo(force: bool = False) -> str:
     # The workflow told the demo's fictional people about their history: nobody is there to hear it.
     db.session.execute(delete(Message))
     db.session.commit()
-    return (
-        f"demo data created: {len(INSTITUTIONS)} institutions, {len(PHYSICIANS) + len(APPLICANTS)} physician "
-        f"accounts, {len(PHYSICIANS) + len(APPLICANTS) + len(UNCLAIMED)} qualifications, applications in every "
-        "state; log in as admin / reviewer / reviewer_11 / inst_admin / physician"
-    )
+    return _("Demo data created: %(institutions)d institutions, %(accounts)d physician accounts, %(qualifications)d "
+             "qualifications, applications in every state. Log in as admin / reviewer / reviewer_11 / inst_admin / "
+             "physician.", institutions=len(INSTITUTIONS), accounts=len(PHYSICIANS) + len(APPLICANTS),
+             qualifications=len(PHYSICIANS) + len(APPLICANTS) + len(UNCLAIMED))
 
 
 def _zhang_ming_files_a_filing(haidian: Institution, today: dt.date) -> None:

@@ -195,10 +195,10 @@ def test_init_is_idempotent(fresh_app):
 
     second = flask(fresh_app, "init")
     assert row_counts(fresh_app) == counts
-    assert "regions: 0 added, 0 updated" in second
-    assert "practice scopes: 0 added" in second
-    roles_line = [line for line in first.splitlines() if line.startswith("roles:")]
-    assert roles_line and roles_line == [line for line in second.splitlines() if line.startswith("roles:")]
+    assert "行政区划：新增 0 条，更新 0 条" in second  # the operator reads Chinese too
+    assert "执业范围：新增 0 条" in second
+    roles_line = [line for line in first.splitlines() if line.startswith("角色：")]
+    assert roles_line and roles_line == [line for line in second.splitlines() if line.startswith("角色：")]
     with fresh_app.app_context():
         duplicates = db.session.execute(
             text("SELECT code FROM region GROUP BY code HAVING count(*) > 1")
