@@ -7,7 +7,7 @@
 
 Rows are built as plain tuples with precomputed ids and written in batches of ~10,000: with
 COPY on PostgreSQL (psycopg2 ``copy_expert``) and Core ``insert()`` executemany elsewhere. On
-PostgreSQL the loaded tables' non-unique indexes are dropped first and built once at the end.
+PostgreSQL the loaded tables' non-unique, whole-table indexes are dropped first and built once at the end.
 Denormalised region codes always equal the county of the row's institution.
 
 The data obeys SPEC §3 as ``flask check-invariants`` checks it: nobody registers, files or applies
@@ -42,6 +42,7 @@ from sqlalchemy import Connection, MetaData, bindparam, create_engine, func, sel
 from app.documents.photos import PhotoLimits, store_photo  # noqa: E402
 from app.documents.samples import sample_photo_png  # noqa: E402
 from app.domain.certificates import compose_practice_no, practice_no_prefix  # noqa: E402
+from app.domain.enums import OPEN_APPLICATION_STATUSES  # noqa: E402
 from app.domain.identity import id_check_digit  # noqa: E402
 from app.summaries.rebuild import rebuild as rebuild_summaries  # noqa: E402
 from bench.chains import ChainPicker  # noqa: E402
@@ -67,6 +68,8 @@ OPEN_OR_CLOSED = (
 )
 EXTRA_TYPES = ("change", "change", "filing_add")
 FIRST_YEAR, LAST_YEAR = 2006, 2025
+OPEN_STATUSES = frozenset(s.value for s in OPEN_APPLICATION_STATUSES)
+SEASON_START, SEASON_DAYS = dt.datetime(LAST_YEAR + 1, 10, 15), 40  # when the open applications were filed
 BIRTH_START = dt.date(1960, 1, 1)
 BIRTH_DAYS = (dt.date(2000, 12, 31) - BIRTH_START).days
 
@@ -326,7 +329,10 @@ class Generator:
 
     def _application(self, out, pid, type_, status, registration_id, inst_id, county, year, data) -> None:
         aid = self._new_id("application")
-        created = dt.datetime(min(year, LAST_YEAR + 1), 11, 1, 10)
+        if status in OPEN_STATUSES:  # still waiting: filed this season, in the last weeks before the window closes
+            year, created = LAST_YEAR + 1, SEASON_START + dt.timedelta(days=self.rng.randrange(SEASON_DAYS), hours=10)
+        else:
+            created = dt.datetime(min(year, LAST_YEAR + 1), 11, 1, 10)
         events, fields = self.chains.events(status, created)
         out["application"].append((
             aid, f"SQ{year}{aid:010d}", type_, status, pid, registration_id, inst_id, county,
@@ -361,15 +367,17 @@ def _taken_id_numbers(conn: Connection) -> set[str]:
 
 
 def _drop_secondary_indexes(conn: Connection, tables: Sequence[str]) -> list[str]:
-    """Drop the non-unique indexes of ``tables`` and return their definitions (PostgreSQL).
+    """Drop the non-unique, whole-table indexes of ``tables`` and return their definitions (PostgreSQL).
 
     Building an index once after the load is several times faster than updating it row by row; the
-    unique indexes and constraints stay, so a duplicate still fails the load.
+    unique indexes and constraints stay, so a duplicate still fails the load, and so do the partial
+    ones (small, and PostgreSQL would print their predicates back in another spelling).
     """
     rows = conn.execute(text(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class t ON t.oid = i.indrelid "
-        "WHERE t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace AND NOT i.indisunique"
+        "WHERE t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace AND NOT i.indisunique "
+        "AND i.indpred IS NULL"
     ), {"tables": list(tables)}).all()
     for name, _ in rows:
         conn.exec_driver_sql(f"DROP INDEX {name}")
