@@ -135,6 +135,9 @@ class Config:
     # Lists whose rows PostgreSQL's planner estimates above this show the estimate (「约 N」) instead
     # of an exact count(*) that would read millions of rows (app/counting.py); SQLite counts exactly.
     LIST_ESTIMATE_THRESHOLD = _int("LIST_ESTIMATE_THRESHOLD", 100_000)
+    # ... and so do lists whose rows would cost more than this to read (planner cost units), however
+    # few they are: a common surname in a national queue joins hundreds of thousands of rows.
+    LIST_ESTIMATE_COST = _int("LIST_ESTIMATE_COST", 100_000)
 
     # Business rule knobs (SPEC)
     ACCOUNT_OPENING_DELAY_DAYS = _int("ACCOUNT_OPENING_DELAY_DAYS", 30)

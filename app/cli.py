@@ -34,8 +34,8 @@ def register_cli(app: Flask) -> None:
         from app.reference import load_regions, load_scopes, sync_roles
 
         counts = sync_roles(current_app.appbuilder)
-        click.echo(_("Roles: %(roles)s", roles=_("; ").join(
-            _("%(name)s (%(count)d permissions)", name=name, count=n) for name, n in counts.items())))
+        for name, n in counts.items():
+            click.echo(_("Role %(name)s: %(count)d permissions", name=name, count=n))
         inserted, updated = load_regions()
         click.echo(_("Regions: %(added)d added, %(updated)d updated", added=inserted, updated=updated))
         click.echo(_("Practice scopes: %(added)d added", added=load_scopes()))

@@ -2,8 +2,10 @@
 
 An exact ``count(*)`` reads every matching row, so a national list of millions of physicians pays for
 the whole table on every page. On PostgreSQL ``count_rows`` first asks the planner (EXPLAIN, no rows
-read) how many rows the list's SELECT returns; when that estimate is above ``LIST_ESTIMATE_THRESHOLD``
-the estimate is the count (shown as 「约 N」), otherwise the rows are counted exactly. SQLite (tests,
+read) how many rows the list's SELECT returns and what reading them costs; when the estimate is above
+``LIST_ESTIMATE_THRESHOLD``, or the cost above ``LIST_ESTIMATE_COST`` (a few matches found by joining
+hundreds of thousands of rows, e.g. a common surname in a national queue), the estimate is the count
+(shown as 「约 N」); otherwise the rows are counted exactly. SQLite (tests,
 small installations) always counts exactly. Screens, JSON APIs and reports all count through here.
 """
 
@@ -22,6 +24,7 @@ from app.security.roles import INSTITUTION_ADMIN, PHYSICIAN
 from app.security.scope import current_scope
 
 DEFAULT_THRESHOLD = 100_000
+DEFAULT_COST = 100_000  # planner cost units: a sequential read of ~2 million narrow rows
 # an institution's or a physician's rows: thousands at most, so the EXPLAIN would only add a statement
 SMALL_SCOPES = frozenset({INSTITUTION_ADMIN, PHYSICIAN})
 
@@ -66,12 +69,17 @@ def threshold() -> int:
     return int(current_app.config.get("LIST_ESTIMATE_THRESHOLD", DEFAULT_THRESHOLD))
 
 
-def planner_rows(session, statement) -> int | None:
-    """Return PostgreSQL's estimate of the rows ``statement`` returns (None on other databases)."""
+def cost_limit() -> float:
+    """Return the planner cost above which a list shows the estimate, however few rows it has."""
+    return float(current_app.config.get("LIST_ESTIMATE_COST", DEFAULT_COST))
+
+
+def planner_estimate(session, statement) -> tuple[int, float] | None:
+    """Return PostgreSQL's estimate of the rows ``statement`` returns and its total cost (None elsewhere)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    plan = session.execute(Explain(statement)).scalar()
-    return int(plan[0]["Plan"]["Plan Rows"])
+    plan = session.execute(Explain(statement)).scalar()[0]["Plan"]
+    return int(plan["Plan Rows"]), float(plan["Total Cost"])
 
 
 def could_be_large() -> bool:
@@ -80,16 +88,16 @@ def could_be_large() -> bool:
 
 
 def count_rows(session, statement) -> RowCount:
-    """Count the rows of a SELECT: estimated above the threshold on PostgreSQL, else exactly.
+    """Count the rows of a SELECT: estimated above the thresholds (rows or cost) on PostgreSQL, else exactly.
 
     ``statement`` is the list's SELECT without ORDER BY, OFFSET or LIMIT (a Core/ORM ``Select``
     or a legacy ``Query``). One statement on SQLite and for the small scopes; otherwise, on
-    PostgreSQL, the EXPLAIN, plus the exact count when the estimate is at or below the threshold.
+    PostgreSQL, the EXPLAIN, plus the exact count when the estimate is at or below both thresholds.
     """
     statement = getattr(statement, "statement", statement)  # a legacy Query: its SELECT
-    estimate = planner_rows(session, statement) if could_be_large() else None
-    if estimate is not None and estimate > threshold():
-        return RowCount(estimate, estimated=True)
+    estimate = planner_estimate(session, statement) if could_be_large() else None
+    if estimate is not None and (estimate[0] > threshold() or estimate[1] > cost_limit()):
+        return RowCount(estimate[0], estimated=True)
     exact = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     return RowCount(exact or 0)
 

@@ -89,7 +89,7 @@ def test_the_deadline_index_exists_after_the_migrations(app):
 
 @pytest.mark.parametrize("args", [{}, {"status": "accepted"}, {"q": "张"}])
 def test_postgresql_reads_the_waiting_queue_in_index_order(app, as_user, args):
-    """The page's own SELECT walks ix_application_waiting and sorts nothing (the expressions match)."""
+    """The page's own SELECT walks ix_application_waiting and sorts nothing to find its rows (the expressions match)."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite has no plan to compare at this size; the PostgreSQL run checks it")
@@ -100,7 +100,8 @@ def test_postgresql_reads_the_waiting_queue_in_index_order(app, as_user, args):
         conn.exec_driver_sql("SET LOCAL enable_sort = off")  # a sort would only be chosen if the index cannot serve
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
-    assert "ix_application_waiting" in plan and "Sort" not in plan, plan
+    below_limit = plan.split("Limit", 1)[1]  # the page's 25 rows may be sorted again once joined; nothing below
+    assert "ix_application_waiting" in below_limit and "Sort" not in below_limit, plan
 
 
 def test_postgresql_finds_a_number_through_its_unique_index(app, as_user):

@@ -27,6 +27,7 @@ from .institution import Institution
 from .physician import Physician, PracticeRegistration
 
 _OPEN = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_APPLICATION_STATUSES))
+_WAITING = f"status IN ('{ApplicationStatus.PENDING_ACCEPTANCE.value}', '{ApplicationStatus.ACCEPTED.value}')"
 # The deadline an open application runs against: 作出决定 once accepted, 受理 before. The queues sort by
 # waiting_due() and ix_application_waiting indexes the same expression (the literal inline, not a bound
 # parameter, or no database would match the two); tests/test_queue_order.py reads the plan.
@@ -70,9 +71,10 @@ class Application(Model):
               postgresql_where=text("status = 'pending_acceptance'")),
         Index("ix_application_decide_due", "decide_due", "id", sqlite_where=text("status = 'accepted'"),
               postgresql_where=text("status = 'accepted'")),
-        # the queues of open applications, nearest deadline first, read in order (app/views/applications.py)
-        Index("ix_application_waiting", text(f"({WAITING_DUE})"), "submitted_at", "id", sqlite_where=text(_OPEN),
-              postgresql_where=text(_OPEN)),
+        # the commission's queue (待受理 and 已受理), nearest deadline first, read in order: only those rows,
+        # so a deep page walks the index without filtering (app/views/applications.py)
+        Index("ix_application_waiting", text(f"({WAITING_DUE})"), "submitted_at", "id",
+              sqlite_where=text(_WAITING), postgresql_where=text(_WAITING)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

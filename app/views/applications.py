@@ -145,7 +145,7 @@ class ApplicationQueueView(ExportMixin, BaseView):
         statement = self._query(statuses)
         total = count_rows(db.session, statement)  # 「约 N」 above the threshold
         page = _int_arg("page", 1)
-        rows = db.session.execute(self._ordered(statement, statuses).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        rows = db.session.execute(self._page(statement, statuses, page)).all()
         today = today_in_beijing()
         calendar = calendar_for(db.session, today)
         items = queue_rows(rows, calendar, today, current_actor().roles)
@@ -158,6 +158,15 @@ class ApplicationQueueView(ExportMixin, BaseView):
             waiting_first=waiting_first(statuses),
             view_endpoint=self.endpoint,
         )
+
+    def _page(self, statement, statuses: list[str], page: int):
+        """Return one page of the queue: its ids picked in order first, then only those rows joined and dated.
+
+        Joining and dating before the OFFSET would do it for every row skipped (25,000 on page 1000).
+        """
+        ids = (statement.with_only_columns(Application.id).order_by(*queue_order(statuses))
+               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery("page"))
+        return self._ordered(select(Application).join(ids, ids.c.id == Application.id), statuses)
 
     def _ordered(self, statement, statuses: list[str]):
         """Return the queue's rows in the page's order: (application, time of its last event)."""
