@@ -73,9 +73,11 @@ def _bare_applications(view) -> tuple[int, list]:
     statement = view._query(statuses)
     count = count_rows(db.session, statement)
     page = int(request.args.get("page", 1))
-    rows = db.session.scalars(statement.options(
+    ids = (statement.with_only_columns(Application.id).order_by(*queue_order(statuses))
+           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery("page"))  # as the page: ids first
+    rows = db.session.scalars(select(Application).join(ids, ids.c.id == Application.id).options(
         joinedload(Application.physician), joinedload(Application.institution), selectinload(Application.events))
-        .order_by(*queue_order(statuses)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        .order_by(*queue_order(statuses))).all()
     return count, [[a.number, a.type, a.physician.name, a.institution.name, a.status] for a in rows]
 
 
