@@ -193,6 +193,10 @@ def seed_demo(force: bool = False) -> str:
     _ma_jun_asks_for_a_profile_change(institutions[0])
     # The workflow told the demo's fictional people about their history: nobody is there to hear it.
     db.session.execute(delete(Message))
+    # Their histories were moved back to the days they happened (_happened_on): count the summaries again.
+    from app.summaries.rebuild import rebuild
+
+    rebuild(db.session)
     db.session.commit()
     return _("Demo data created: %(institutions)d institutions, %(accounts)d physician accounts, %(qualifications)d "
              "qualifications, applications in every state. Log in as admin / reviewer / reviewer_11 / inst_admin / "

@@ -42,7 +42,6 @@ from sqlalchemy import Connection, MetaData, bindparam, create_engine, func, sel
 from app.documents.photos import PhotoLimits, store_photo  # noqa: E402
 from app.documents.samples import sample_photo_png  # noqa: E402
 from app.domain.certificates import compose_practice_no, practice_no_prefix  # noqa: E402
-from app.domain.enums import OPEN_APPLICATION_STATUSES  # noqa: E402
 from app.domain.identity import id_check_digit  # noqa: E402
 from app.summaries.rebuild import rebuild as rebuild_summaries  # noqa: E402
 from bench.chains import ChainPicker  # noqa: E402
@@ -68,8 +67,6 @@ OPEN_OR_CLOSED = (
 )
 EXTRA_TYPES = ("change", "change", "filing_add")
 FIRST_YEAR, LAST_YEAR = 2006, 2025
-OPEN_STATUSES = frozenset(s.value for s in OPEN_APPLICATION_STATUSES)
-SEASON_START, SEASON_DAYS = dt.datetime(LAST_YEAR + 1, 10, 15), 40  # when the open applications were filed
 BIRTH_START = dt.date(1960, 1, 1)
 BIRTH_DAYS = (dt.date(2000, 12, 31) - BIRTH_START).days
 
@@ -329,10 +326,7 @@ class Generator:
 
     def _application(self, out, pid, type_, status, registration_id, inst_id, county, year, data) -> None:
         aid = self._new_id("application")
-        if status in OPEN_STATUSES:  # still waiting: filed this season, in the last weeks before the window closes
-            year, created = LAST_YEAR + 1, SEASON_START + dt.timedelta(days=self.rng.randrange(SEASON_DAYS), hours=10)
-        else:
-            created = dt.datetime(min(year, LAST_YEAR + 1), 11, 1, 10)
+        created = dt.datetime(min(year, LAST_YEAR + 1), 11, 1, 10)
         events, fields = self.chains.events(status, created)
         out["application"].append((
             aid, f"SQ{year}{aid:010d}", type_, status, pid, registration_id, inst_id, county,
