@@ -28,12 +28,12 @@ ROW_LINK = re.compile(r'href="/(?:my)?physicianview/show/\d+"')
 
 
 @contextmanager
-def counted(app):
-    """Collect the SQL statements run on the app's engine inside the block."""
-    statements: list[str] = []
+def counted(app, parameters: bool = False):
+    """Collect the SQL statements run on the app's engine inside the block (with their parameters if asked)."""
+    statements: list = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+    def record(conn, cursor, statement, sent, context, executemany):
+        statements.append((statement, sent) if parameters else statement)
 
     with app.app_context():
         engine = db.engine

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Application, Physician
+from tests.test_query_counts import counted
 
 QUEUE = "/commission/applications/"
 NUMBER = re.compile(r'href="/commission/applications/(\d+)"')
@@ -22,18 +23,8 @@ def page_ids(client, **args) -> list[int]:
 
 def page_statement(app, client, **args) -> tuple[str, object]:
     """Return the page's SELECT of its rows (the one with LIMIT) and its parameters."""
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted(app, parameters=True) as seen:
         assert client.get(QUEUE, query_string=args).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     (found,) = [(s, p) for s, p in seen if "FROM application" in s and "LIMIT" in s and "ORDER BY" in s]
     return found
 
