@@ -57,6 +57,17 @@ def desk_page(browser):
     context.close()
 
 
+def follow(page, target) -> None:
+    """Click a link or a form's button and wait until the page it leads to has loaded.
+
+    ``wait_for_load_state`` alone returns at once when called before the browser has started
+    to navigate (the old page is loaded already); reading the body then races the new page.
+    """
+    with page.expect_navigation():
+        page.click(target) if isinstance(target, str) else target.click()
+    page.wait_for_load_state("networkidle")
+
+
 def log_in(page, server: str, username: str) -> None:
     """Log in through the real form as a demo account and wait for the landing page."""
     from tests.conftest import PASSWORD
@@ -64,5 +75,4 @@ def log_in(page, server: str, username: str) -> None:
     page.goto(f"{server}/login/")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")

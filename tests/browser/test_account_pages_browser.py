@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import follow, log_in
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -21,8 +21,7 @@ def _shot(page, name: str) -> None:
 def test_empty_identity_submit_focuses_the_error_summary(server, page):
     page.goto(f"{server}/signup/")
     page.wait_for_load_state("networkidle")
-    page.click("button.btn-primary")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button.btn-primary")
     assert page.title().startswith("错误：")
     assert page.evaluate("document.activeElement.id") == "error-summary"
     page.click("#error-summary a[href='#id_number']")
@@ -34,8 +33,7 @@ def test_wrong_login_keeps_the_name(server, page):
     page.goto(f"{server}/login/")
     page.fill("#username", "physician")
     page.fill("#password", "Wrong@12345")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
     assert page.input_value("#username") == "physician"
     assert "登录名或密码错误" in page.content()
     _shot(page, "login-failed")

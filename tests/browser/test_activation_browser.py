@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ActivationCode, Physician
+from tests.browser.conftest import follow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -28,8 +29,7 @@ def test_bulk_action_with_the_translated_confirmation(app, server, desk_page):
     dialog = page.locator("#modal-confirm")
     dialog.wait_for(state="visible")
     assert "确定" in dialog.inner_text() and "取消" in dialog.inner_text()
-    dialog.locator("#modal-confirm-ok").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, dialog.locator("#modal-confirm-ok"))
     assert "已发送" in page.locator(".alert-success").inner_text()
     with app.app_context():
         li_fang = db.session.scalars(select(Physician).where(Physician.name == "李芳")).one()

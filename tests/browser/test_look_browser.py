@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import follow, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,19 +42,11 @@ def sized_page(request, browser):
     context.close()
 
 
-def _log_in(page, server: str, username: str) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
 @pytest.mark.parametrize(("name", "username", "path", "expected"), PAGES, ids=[p[0] for p in PAGES])
 def test_screens_at_desk_and_phone_width(server, sized_page, name, username, path, expected):
     page = sized_page
     if username:
-        _log_in(page, server, username)
+        log_in(page, server, username)
     page.goto(f"{server}{path}")
     page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -85,7 +77,7 @@ def test_skip_link_is_first_and_moves_focus(server, page):
 
 
 def test_phone_menu_opens_and_targets_are_large_enough(server, page):
-    _log_in(page, server, "reviewer_11")
+    log_in(page, server, "reviewer_11")
     page.goto(f"{server}/")
     toggle = page.locator(".navbar-toggle")
     assert toggle.bounding_box()["height"] >= 44
@@ -102,8 +94,7 @@ def test_phone_menu_opens_and_targets_are_large_enough(server, page):
 def test_large_text_switch_in_the_browser(server, page):
     page.goto(f"{server}/faq/")
     before = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-    page.get_by_role("link", name="大字版").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("link", name="大字版"))
     assert page.url.endswith("/faq/")
     after = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert before == 16 and after >= 20
@@ -114,7 +105,7 @@ def test_large_text_switch_in_the_browser(server, page):
 
 def test_date_picker_is_chinese(server, desk_page):
     page = desk_page
-    _log_in(page, server, "reviewer_11")
+    log_in(page, server, "reviewer_11")
     page.goto(f"{server}/windowview/add")
     page.locator(".appbuilder_date input").first.click()
     picker = page.locator(".datepicker-dropdown")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CAPTCHA_ANSWER
+from tests.browser.conftest import CAPTCHA_ANSWER, follow
 from tests.lookup.conftest import CHAOYANG, people  # noqa: F401 - fixture
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -25,8 +25,7 @@ def _fits(page) -> None:
 
 def test_lookup_on_a_phone_shows_the_result_cards(server, page, people):  # noqa: F811
     page.goto(f"{server}/")
-    page.click(".home-lookup a.btn")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".home-lookup a.btn")
     assert page.title().startswith("医师执业注册信息查询")
     _fits(page)
     for selector in ("#province", "#name", "#institution", "#captcha"):
@@ -46,8 +45,7 @@ def test_lookup_on_a_phone_shows_the_result_cards(server, page, people):  # noqa
                            "document.getElementById('captcha-img').complete")
     assert page.get_attribute("#captcha-img", "src") != before
     page.fill("#captcha", CAPTCHA_ANSWER.lower())
-    page.click(".lookup-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".lookup-form button[type=submit]")
 
     assert page.evaluate("document.activeElement.id") == "results-title"
     assert "查询结果：共 2 条" in page.inner_text("#results-title")
@@ -72,8 +70,7 @@ def test_lookup_on_a_phone_shows_the_result_cards(server, page, people):  # noqa
 
 def test_nothing_found_and_missing_fields_on_a_phone(server, page, people):  # noqa: F811
     page.goto(f"{server}/lookup/")
-    page.click(".lookup-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".lookup-form button[type=submit]")
     assert page.title().startswith("错误：") and page.evaluate("document.activeElement.id") == "error-summary"
     assert page.locator("#error-summary li").count() == 4
     _fits(page)
@@ -82,8 +79,7 @@ def test_nothing_found_and_missing_fields_on_a_phone(server, page, people):  # n
     page.fill("#name", "张")
     page.fill("#institution", CHAOYANG)
     page.fill("#captcha", CAPTCHA_ANSWER)
-    page.click(".lookup-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".lookup-form button[type=submit]")
     assert page.evaluate("document.activeElement.id") == "no-match"
     assert "未查询到符合条件的执业注册信息" in page.inner_text("#no-match")
     assert page.locator("article.lookup-card").count() == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_workflow_browser import _log_in
+from tests.browser.conftest import follow, log_in
 from tests.documents.conftest import picture
 
 pytestmark = pytest.mark.browser
@@ -30,9 +30,8 @@ def _shot(page, name: str) -> None:
 
 
 def test_request_on_a_phone_then_bulk_confirm_at_a_desk(server, page, desk_page, tmp_path):
-    _log_in(page, server, "physician")
-    page.click("#profile-changes")
-    page.wait_for_load_state("networkidle")
+    log_in(page, server, "physician")
+    follow(page, "#profile-changes")
     assert page.input_value("#title") == "住院医师"
     _shot(page, "phone-form")
     page.fill("#title", "主治医师")
@@ -44,14 +43,13 @@ def test_request_on_a_phone_then_bulk_confirm_at_a_desk(server, page, desk_page,
     assert page.inner_text("label.file-button[for=photo]") == "选择文件"
     page.set_input_files("#photo", str(photo))
     assert page.inner_text("#photo-name") == "证件照.png"
-    page.click("button:has-text('提交变更申请')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('提交变更申请')")
     body = page.inner_text("body")
     assert "待机构确认" in body and "主治医师" in body and "外科" in body
     _shot(page, "phone-pending")
 
     desk = desk_page
-    _log_in(desk, server, "inst_admin")
+    log_in(desk, server, "inst_admin")
     desk.goto(f"{server}/institution/profile-changes/")
     boxes = desk.locator("input[name=ids]")
     assert boxes.count() == 2  # 张明's and the demo's 马骏
@@ -59,8 +57,7 @@ def test_request_on_a_phone_then_bulk_confirm_at_a_desk(server, page, desk_page,
     assert "已选择 2 项" in desk.inner_text(".bulk-toolbar")
     _shot(desk, "desk-queue")
     desk.once("dialog", lambda dialog: dialog.accept())
-    desk.click(".bulk-toolbar button[value=confirm]")
-    desk.wait_for_load_state("networkidle")
+    follow(desk, ".bulk-toolbar button[value=confirm]")
     assert "确认：已办理2件变更申请" in desk.inner_text("body")
 
     page.goto(f"{server}/me/")

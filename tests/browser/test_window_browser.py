@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import follow, log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def _log_in(page, server: str, username: str) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def _shot(page, name: str) -> None:
@@ -40,7 +32,7 @@ def wide_page(browser):
 
 def test_window_page_in_chinese_with_its_chart(server, wide_page):
     page = wide_page
-    _log_in(page, server, "reviewer")
+    log_in(page, server, "reviewer")
     page.goto(f"{server}/commission/window/?year=2025")
     assert page.locator("h1").inner_text() == "年度注册窗口"
     body = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
@@ -54,8 +46,7 @@ def test_window_page_in_chinese_with_its_chart(server, wide_page):
     assert page.locator("svg#funnel-chart rect").count() == 7  # one bar per stage
     assert page.locator("svg#province-chart").is_visible()
     _shot(page, "desk-board")
-    page.click("#window-table >> text=北京市")
-    page.wait_for_load_state("networkidle")
+    follow(page, "#window-table >> text=北京市")
     assert "北京朝阳示范医院" in page.inner_text("#institution-table")
     _shot(page, "desk-province")
     page.click("#institution-table >> tbody >> tr >> nth=0 >> td >> nth=3 >> a")  # 已提交首次注册
@@ -64,17 +55,17 @@ def test_window_page_in_chinese_with_its_chart(server, wide_page):
 
 
 def test_window_pages_on_a_phone(server, page):
-    _log_in(page, server, "reviewer_11")
+    log_in(page, server, "reviewer_11")
     page.goto(f"{server}/commission/window/?year=2025")
     assert page.locator("svg#funnel-chart").is_visible()
     _shot(page, "phone-board")
     page.goto(f"{server}/logout/")
-    _log_in(page, server, "inst_admin")
+    log_in(page, server, "inst_admin")
     page.goto(f"{server}/institution/window/?year=2025")
     assert "一键提醒" in page.inner_text("#waiting-list")
     _shot(page, "phone-institution")
     page.goto(f"{server}/logout/")
-    _log_in(page, server, "li_fang")
+    log_in(page, server, "li_fang")
     page.goto(f"{server}/me/")
     assert "注册窗口与我的办理条件" in page.inner_text("#my-window")
     _shot(page, "phone-me")

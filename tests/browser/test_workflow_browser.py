@@ -10,18 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.documents.samples import sample_certificate_png, sample_photo_png
-from tests.conftest import PASSWORD
+from tests.browser.conftest import follow, log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def _log_in(page, server: str, username: str) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def _shot(page, name: str) -> None:
@@ -32,37 +24,33 @@ def _shot(page, name: str) -> None:
 
 
 def test_wizard_on_a_phone(server, page):
-    _log_in(page, server, "huang_lei")
+    log_in(page, server, "huang_lei")
     page.goto(f"{server}/me/applications/")
     _shot(page, "phone-mine")
     assert "您有一件办理中的申请" in page.inner_text("body")
-    page.click("text=查看")
-    page.wait_for_load_state("networkidle")
-    page.click("text=继续填写")
-    page.wait_for_load_state("networkidle")
+    follow(page, "text=查看")
+    follow(page, "text=继续填写")
     assert "第 1 步" in page.inner_text("body") and "证件照" in page.inner_text("h1")
     page.set_input_files("#file", files=[{"name": "证件照.png", "mimeType": "image/png", "buffer": sample_photo_png()}])
-    page.click("button:has-text('保存并继续')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('保存并继续')")
     assert "第 2 步" in page.inner_text("body")
     page.select_option("#location_code", "110000")
     _shot(page, "phone-step-location")
-    page.click("button:has-text('保存并继续')")
+    follow(page, "button:has-text('保存并继续')")
     page.check("input[name=institution_id][value='1']")
     _shot(page, "phone-step-institution")
-    page.click("button:has-text('保存并继续')")
+    follow(page, "button:has-text('保存并继续')")
     page.check("input[name=scope_codes][value='CLN01']")
-    page.click("button:has-text('保存并继续')")
+    follow(page, "button:has-text('保存并继续')")
     page.check("input[name=residency_training][value='yes']")
-    page.click("button:has-text('保存并继续')")
+    follow(page, "button:has-text('保存并继续')")
     body = page.inner_text("body")
     assert "确认申请信息" in body and "北京朝阳示范医院" in body and "内科专业" in body
     # the preview is served: wait until the browser has decoded it (fails after the timeout if it is not)
     page.wait_for_function("(() => { const img = document.querySelector('img.review-photo');"
                            " return img && img.complete && img.naturalWidth > 0; })()", timeout=15000)
     _shot(page, "phone-review")
-    page.click("button:has-text('提交申请')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('提交申请')")
     body = page.inner_text("body")
     assert "申请已提交" in body and "待机构审核" in body
     _shot(page, "phone-submitted")
@@ -70,7 +58,7 @@ def test_wizard_on_a_phone(server, page):
 
 def test_bulk_approval_at_a_desk(server, desk_page):
     page = desk_page
-    _log_in(page, server, "reviewer_11")
+    log_in(page, server, "reviewer_11")
     page.goto(f"{server}/commission/applications/?status=pending_acceptance")
     rows = page.locator("input[name=ids]")
     assert rows.count() >= 2
@@ -79,8 +67,7 @@ def test_bulk_approval_at_a_desk(server, desk_page):
     assert "已选择 2 项" in page.inner_text(".bulk-toolbar")
     _shot(page, "desk-queue")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click(".bulk-toolbar button[value=approve]")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".bulk-toolbar button[value=approve]")
     body = page.inner_text("body")
     assert "准予注册：已办理2件申请" in body, body[:2000]
     _shot(page, "desk-after-approval")
@@ -102,19 +89,16 @@ def test_the_upload_steps_at_phone_and_desk_width(app, server, browser, width, h
         db.session.commit()
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
-    _log_in(page, server, "huang_lei")
+    log_in(page, server, "huang_lei")
     page.goto(f"{server}/me/applications/")
-    page.click("text=查看")
-    page.click("text=继续填写")
-    page.wait_for_load_state("networkidle")
+    follow(page, "text=查看")
+    follow(page, "text=继续填写")
     base = page.url.rsplit("/", 1)[0]
     page.set_input_files("#file", files=[{"name": "a.txt", "mimeType": "text/plain", "buffer": b"not a photo"}])
-    page.click("button:has-text('保存并继续')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('保存并继续')")
     assert "JPEG" in page.inner_text("#error-summary")
     page.set_input_files("#file", files=[{"name": "证件照.png", "mimeType": "image/png", "buffer": sample_photo_png(2)}])
-    page.click("button:has-text('保存并继续')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('保存并继续')")
     page.goto(f"{base}/photo")
     assert page.evaluate("document.querySelector('.wizard-photo img').naturalWidth") > 0
     _shot(page, f"{width}-step-photo")
@@ -126,8 +110,7 @@ def test_the_upload_steps_at_phone_and_desk_width(app, server, browser, width, h
     page.set_input_files("#file", files=[{"name": "合格证.png", "mimeType": "image/png",
                                           "buffer": sample_certificate_png()}])
     _shot(page, f"{width}-step-training")
-    page.click("button:has-text('保存并继续')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('保存并继续')")
     page.goto(f"{base}/training")
     assert "已上传" in page.inner_text("form")
     _shot(page, f"{width}-step-training-uploaded")
