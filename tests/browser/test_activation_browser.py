@@ -9,18 +9,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ActivationCode, Physician
-from tests.browser.conftest import follow
-from tests.conftest import PASSWORD
+from tests.browser.conftest import follow, log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_bulk_action_with_the_translated_confirmation(app, server, desk_page):
     page = desk_page
-    page.goto(f"{server}/login/")
-    page.fill("#username", "inst_admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, server, "inst_admin")
     page.goto(f"{server}/activationqueueview/list/")
     row = page.locator("tr", has_text="李芳")
     row.locator("input[type=checkbox]").check()

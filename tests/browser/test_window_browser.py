@@ -49,8 +49,7 @@ def test_window_page_in_chinese_with_its_chart(server, wide_page):
     follow(page, "#window-table >> text=北京市")
     assert "北京朝阳示范医院" in page.inner_text("#institution-table")
     _shot(page, "desk-province")
-    page.click("#institution-table >> tbody >> tr >> nth=0 >> td >> nth=3 >> a")  # 已提交首次注册
-    page.wait_for_load_state("networkidle")
+    follow(page, "#institution-table >> tbody >> tr >> nth=0 >> td >> nth=3 >> a")  # 已提交首次注册
     assert "/physicianview/list/" in page.url and "黄磊" not in page.inner_text("body")
 
 
