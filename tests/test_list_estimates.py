@@ -84,6 +84,10 @@ def test_postgres_shows_the_estimate_above_the_threshold(make_app):
     assert workflow["count_estimated"] is True
     log = client.get("/audit/log/").get_data(as_text=True)
     assert re.search(r"<caption>共\s*约 [\d,]+", log)
+    rows = client.get("/commission/dashboard/rows/?from=2024-01-01&to=2026-12-31").get_data(as_text=True)
+    assert re.search(r"<caption>共\s*约 [\d,]+", rows)
+    dashboard = client.get("/commission/dashboard/").get_data(as_text=True)
+    assert re.search(r'id="overdue-total"[^>]*>约 [\d,]+<', dashboard)
 
 
 @postgres_only

@@ -1,4 +1,5 @@
-"""The 受理与审批 queue: its order and its search are read from indexes, and say what they are on the page."""
+"""The 受理与审批 queue and the dashboard's lists: their order and search are read from indexes, and the
+queue says on the page which order it is."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ def page_ids(client, **args) -> list[int]:
     return [int(i) for i in dict.fromkeys(NUMBER.findall(response.get_data(as_text=True)))]
 
 
-def page_statement(app, client, **args) -> tuple[str, object]:
+def page_statement(app, client, url: str = QUEUE, **args) -> tuple[str, object]:
     """Return the page's SELECT of its rows (the one with LIMIT) and its parameters."""
     with counted(app, parameters=True) as seen:
-        assert client.get(QUEUE, query_string=args).status_code == 200
+        assert client.get(url, query_string=args or None).status_code == 200
     (found,) = [(s, p) for s, p in seen if "FROM application" in s and "LIMIT" in s and "ORDER BY" in s]
     return found
 
@@ -75,24 +76,38 @@ def test_the_deadline_index_exists_after_the_migrations(app):
             names = db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = 'application'"))
         else:
             names = db.session.scalars(text("SELECT name FROM sqlite_master WHERE tbl_name = 'application'"))
-        assert "ix_application_waiting" in set(names)
+        assert {"ix_application_waiting", "ix_application_submitted"} <= set(names)
 
 
 @pytest.mark.parametrize("args", [{}, {"status": "accepted"}, {"q": "张"}])
 def test_postgresql_reads_the_waiting_queue_in_index_order(app, as_user, args):
     """The page's own SELECT walks ix_application_waiting and sorts nothing to find its rows (the expressions match)."""
+    assert_read_in_order(app, as_user("reviewer"), QUEUE, args, "ix_application_waiting")
+
+
+@pytest.mark.parametrize("url, index", [
+    ("/commission/dashboard/", "ix_application_waiting"),  # its overdue list
+    ("/commission/dashboard/rows/?overdue=1", "ix_application_waiting"),
+    ("/commission/dashboard/rows/?from=2024-01-01&to=2026-12-31", "ix_application_submitted"),
+    ("/commission/dashboard/rows/?from=2024-01-01&to=2026-12-31&status=approved", "ix_application_submitted"),
+])
+def test_postgresql_reads_the_dashboards_lists_in_index_order(app, as_user, url, index):
+    assert_read_in_order(app, as_user("reviewer"), url, {}, index)
+
+
+def assert_read_in_order(app, client, url: str, args: dict, index: str) -> None:
+    """Assert that the page's SELECT of its rows walks ``index`` and sorts nothing below its LIMIT."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite has no plan to compare at this size; the PostgreSQL run checks it")
-    client = as_user("reviewer")
-    statement, parameters = page_statement(app, client, **args)
+    statement, parameters = page_statement(app, client, url, **args)
     with app.app_context():
         conn = db.session.connection()
         conn.exec_driver_sql("SET LOCAL enable_sort = off")  # a sort would only be chosen if the index cannot serve
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
     below_limit = plan.split("Limit", 1)[1]  # the page's 25 rows may be sorted again once joined; nothing below
-    assert "ix_application_waiting" in below_limit and "Sort" not in below_limit, plan
+    assert index in below_limit and "Sort" not in below_limit, plan
 
 
 def test_postgresql_finds_a_number_through_its_unique_index(app, as_user):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     case,
     literal_column,
     text,
@@ -27,7 +28,9 @@ from .institution import Institution
 from .physician import Physician, PracticeRegistration
 
 _OPEN = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_APPLICATION_STATUSES))
-_WAITING = f"status IN ('{ApplicationStatus.PENDING_ACCEPTANCE.value}', '{ApplicationStatus.ACCEPTED.value}')"
+# the statuses in which the commission holds an application against a deadline (受理, then 作出决定)
+WAITING_STATUSES = (ApplicationStatus.PENDING_ACCEPTANCE.value, ApplicationStatus.ACCEPTED.value)
+_WAITING = "status IN ({})".format(", ".join(f"'{status}'" for status in WAITING_STATUSES))
 # The deadline an open application runs against: 作出决定 once accepted, 受理 before. The queues sort by
 # waiting_due() and ix_application_waiting indexes the same expression (the literal inline, not a bound
 # parameter, or no database would match the two); tests/test_queue_order.py reads the plan.
@@ -38,6 +41,15 @@ def waiting_due():
     """Return WAITING_DUE as a column expression of Application (qualified, for statements with joins)."""
     return case((Application.status == literal_column(f"'{ApplicationStatus.ACCEPTED.value}'"), Application.decide_due),
                 else_=Application.accept_due)
+
+
+def overdue_clause(today: dt.date):
+    """Return the condition of an application the commission holds past its deadline (read from ix_application_waiting).
+
+    The dashboard's overdue number and list, the reviewer's home tile and the daily digest all count
+    overdue through here.
+    """
+    return and_(Application.status.in_(WAITING_STATUSES), waiting_due() < today)
 
 
 class Application(Model):
@@ -66,13 +78,10 @@ class Application(Model):
         Index("ix_application_institution", "institution_id", "status", "id"),
         Index("ix_application_physician", "physician_id", "id"),
         Index("ix_application_status", "status", "id"),
-        # the commission's overdue lists: each waiting status by its own deadline (app/reports/dashboard.py)
-        Index("ix_application_accept_due", "accept_due", "id", sqlite_where=text("status = 'pending_acceptance'"),
-              postgresql_where=text("status = 'pending_acceptance'")),
-        Index("ix_application_decide_due", "decide_due", "id", sqlite_where=text("status = 'accepted'"),
-              postgresql_where=text("status = 'accepted'")),
-        # the commission's queue (待受理 and 已受理), nearest deadline first, read in order: only those rows,
-        # so a deep page walks the index without filtering (app/views/applications.py)
+        # the lists behind the dashboard's numbers, the latest submitted first (app/reports/rows.py)
+        Index("ix_application_submitted", "submitted_at", "id"),
+        # the commission's queue (待受理 and 已受理) and everything overdue (overdue_clause), nearest
+        # deadline first, read in order: only those rows, so a deep page walks the index without filtering
         Index("ix_application_waiting", text(f"({WAITING_DUE})"), "submitted_at", "id",
               sqlite_where=text(_WAITING), postgresql_where=text(_WAITING)),
     )

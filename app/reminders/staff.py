@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from flask_appbuilder.security.sqla.models import Role, assoc_user_role
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import day_start_utc, to_beijing
@@ -22,6 +22,7 @@ from app.domain.errors import RuleViolation
 from app.domain.regions import is_national, jurisdiction_bounds
 from app.domain.workdays import WorkdayCalendar
 from app.models import Application, ApplicationEvent, Institution, Region, RegistryUser, Reminder
+from app.models.application import WAITING_STATUSES, waiting_due
 from app.models.reminder import RecipientType, ReminderKind
 from app.reminders.store import Candidate, Outgoing, Tally, record_batch
 from app.reminders.texts import chinese_date
@@ -98,7 +99,7 @@ def remind_institutions(session: Session, calendar: WorkdayCalendar, today: dt.d
 
 def due_by_region(session: Session, today: dt.date, horizon: dt.date) -> list:
     """Count the applications the commission holds that are overdue or due by ``horizon``, per region."""
-    due = case((Application.status == S.PENDING_ACCEPTANCE, Application.accept_due), else_=Application.decide_due)
+    due = waiting_due()
     accepting = Application.status == S.PENDING_ACCEPTANCE
     return session.execute(
         select(
@@ -108,8 +109,7 @@ def due_by_region(session: Session, today: dt.date, horizon: dt.date) -> list:
             func.sum(case((accepting, 1), else_=0)).label("accept"),
             func.sum(case((accepting, 0), else_=1)).label("decide"),
         )
-        .where(or_(and_(accepting, Application.accept_due <= horizon),
-                   and_(Application.status == S.ACCEPTED, Application.decide_due <= horizon)))
+        .where(Application.status.in_(WAITING_STATUSES), due <= horizon)
         .group_by(Application.region_code)
     ).all()
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, String, and_, cast, false, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from app.domain.enums import ApplicationStatus as S
+from app.counting import RowCount, count_rows
 from app.extensions import db
 from app.models import Application, Institution, PracticeScope, Region, SummarySubmitted
+from app.models.application import overdue_clause, waiting_due
 from app.reports.period import Period
 from app.reports.selection import region_width
 from app.security.roles import ADMIN, COMMISSION_REVIEWER
@@ -126,27 +127,20 @@ def counts_by_institution(scope: Scope, period: Period, page: int, size: int) ->
     return [Count(str(r[0]), r[1], int(r[3])) for r in rows], (rows[0][2] if rows else 0)
 
 
-# Each status waits on its own deadline column; each pair has a partial index (due, id) (migration 0011).
-OVERDUE_DEADLINES = ((S.PENDING_ACCEPTANCE, Application.accept_due), (S.ACCEPTED, Application.decide_due))
-
-
-def overdue_page(scope: Scope, today: dt.date, limit: int) -> tuple[list[Application], int]:
+def overdue_page(scope: Scope, today: dt.date, limit: int) -> tuple[list[Application], RowCount]:
     """Return the applications past their deadline (the longest overdue first) and how many there are.
 
-    One statement, read from the two partial indexes: the count is an index-only count per status,
-    and the first ``limit`` rows are the first ``limit`` of each index merged, so the whole overdue
-    set is never sorted (it was: 1.4 s nationally at 1,000,000 physicians).
+    Both are read from ix_application_waiting: the first ``limit`` in the index's order, never the
+    whole overdue set sorted; the count is exact, or 「约 N」 where counting would read too much
+    (app/counting.py).
     """
-    parts = [scoped(select(Application.id, due.label("due")), Application, scope)
-             .where(Application.status == status, due < today) for status, due in OVERDUE_DEADLINES]
-    total = select(func.count()).select_from(union_all(*parts).subquery()).scalar_subquery()
-    firsts = [part.order_by(part.selected_columns.due, Application.id).limit(limit).subquery() for part in parts]
-    merged = union_all(*(select(first.c.id, first.c.due) for first in firsts)).subquery()
-    page = select(merged.c.id, merged.c.due).order_by(merged.c.due, merged.c.id).limit(limit).subquery()
+    overdue = scoped(select(Application.id), Application, scope).where(overdue_clause(today))
+    total = count_rows(db.session, overdue)
+    if not total:
+        return [], total
     statement = (
-        select(Application, total).join(page, page.c.id == Application.id)
+        scoped(select(Application), Application, scope).where(overdue_clause(today))
         .options(joinedload(Application.physician), joinedload(Application.institution))
-        .order_by(page.c.due, page.c.id)
+        .order_by(waiting_due(), Application.submitted_at, Application.id).limit(limit)
     )
-    rows = db.session.execute(statement).all()
-    return [r[0] for r in rows], (rows[0][1] if rows else 0)
+    return list(db.session.scalars(statement)), total

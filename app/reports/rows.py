@@ -6,14 +6,17 @@ import datetime as dt
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import counting
+from app.counting import RowCount
 from app.domain.enums import ApplicationStatus, ApplicationType
 from app.domain.masking import mask_id_number
 from app.extensions import db
 from app.labels import format_time, label_of
 from app.models import Application, Region
+from app.models.application import waiting_due
 from app.reports.selection import Selection, apply_selection, base_query
 from app.security.scope import Scope
 
@@ -28,20 +31,31 @@ def _statement(scope: Scope, chosen: Selection, today: dt.date):
     return apply_selection(statement, chosen, today).outerjoin(Region, Region.code == Application.region_code)
 
 
-def count_rows(scope: Scope, chosen: Selection, today: dt.date) -> int:
-    """Count the applications of the selection (the number the dashboard shows)."""
-    statement = apply_selection(base_query([func.count()], scope, registration=bool(chosen.category)), chosen, today)
-    return db.session.scalar(statement)
+def count_rows(scope: Scope, chosen: Selection, today: dt.date) -> RowCount:
+    """Count the applications of the selection: exact, or 「约 N」 where counting would read millions of rows."""
+    statement = apply_selection(base_query([Application.id], scope, registration=bool(chosen.category)), chosen, today)
+    return counting.count_rows(db.session, statement)
+
+
+def list_order(chosen: Selection) -> tuple:
+    """Order the list as its index reads it: the longest overdue first (ix_application_waiting), else the
+    latest submitted first (ix_application_submitted), so a page never sorts the whole selection."""
+    if chosen.overdue:
+        return (waiting_due(), Application.submitted_at, Application.id)
+    return (Application.submitted_at.desc(), Application.id.desc())
+
+
+def _ordered(scope: Scope, chosen: Selection, today: dt.date):
+    return (
+        _statement(scope, chosen, today)
+        .options(joinedload(Application.physician), joinedload(Application.institution))
+        .order_by(*list_order(chosen))
+    )
 
 
 def page_rows(scope: Scope, chosen: Selection, today: dt.date, page: int, size: int) -> list[tuple]:
-    """Return one page of (application, region name), the latest submitted first."""
-    statement = (
-        _statement(scope, chosen, today)
-        .options(joinedload(Application.physician), joinedload(Application.institution))
-        .order_by(Application.submitted_at.desc(), Application.id.desc())
-        .limit(size).offset((page - 1) * size)
-    )
+    """Return one page of (application, region name) in the list's order."""
+    statement = _ordered(scope, chosen, today).limit(size).offset((page - 1) * size)
     return [tuple(r) for r in db.session.execute(statement)]
 
 
@@ -68,12 +82,7 @@ def cells(application: Application, region: str | None) -> list[str]:
 
 def export_rows(scope: Scope, chosen: Selection, today: dt.date, chunk: int = 500) -> Iterator[list[str]]:
     """Yield the cells of every application of the selection in list order, reading ``chunk`` rows at a time."""
-    statement = (
-        _statement(scope, chosen, today)
-        .options(joinedload(Application.physician), joinedload(Application.institution))
-        .order_by(Application.submitted_at.desc(), Application.id.desc())
-        .execution_options(yield_per=chunk)
-    )
+    statement = _ordered(scope, chosen, today).execution_options(yield_per=chunk)
     for application, region in db.session.execute(statement):
         yield cells(application, region)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Date, Select, and_, cast, func, literal, or_, select, text
+from sqlalchemy import Date, Select, cast, func, literal, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain.enums import ApplicationStatus as S
@@ -15,6 +15,7 @@ from app.domain.errors import RuleViolation
 from app.domain.regions import jurisdiction_bounds
 from app.extensions import db
 from app.models import Application, PracticeRegistration
+from app.models.application import overdue_clause
 from app.reports.period import Period
 from app.security.scope import Scope, scoped
 
@@ -47,14 +48,6 @@ def scope_codes():
     if is_postgres():
         return func.json_array_elements_text(Application.data["scope_codes"]).table_valued("value")
     return func.json_each(Application.data, "$.scope_codes").table_valued("value")
-
-
-def overdue_clause(today: dt.date) -> ColumnElement:
-    """Return the condition of an application the commission holds past its deadline."""
-    return or_(
-        and_(Application.status == S.PENDING_ACCEPTANCE, Application.accept_due < today),
-        and_(Application.status == S.ACCEPTED, Application.decide_due < today),
-    )
 
 
 def region_width(scope: Scope) -> int:

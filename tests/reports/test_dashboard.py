@@ -160,6 +160,27 @@ def test_the_list_behind_a_number_and_its_exports(generated, make_app):
     assert regions <= set(dict(sql(generated, "SELECT name, code FROM region WHERE code LIKE '11%'")))
 
 
+def test_each_list_is_in_its_order_whole_and_paged(generated, make_app):
+    """Overdue: the longest overdue first (the queue's order, from its index); a number's list: newest first."""
+    client = client_for(make_app, "reviewer")
+    today = today_in_beijing().isoformat()
+    due = "CASE WHEN status = 'accepted' THEN decide_due ELSE accept_due END"
+    cases = {
+        "overdue=1": sql(generated, f"SELECT number FROM application WHERE status IN ('pending_acceptance', 'accepted')"
+                                    f" AND {due} < :today ORDER BY {due}, submitted_at, id", today=today),
+        f"{RANGE}&status=approved": sql(generated, f"SELECT number FROM application WHERE {IN_RANGE}"
+                                                   " AND status = 'approved' ORDER BY submitted_at DESC, id DESC"),
+    }
+    for args, expected in cases.items():
+        expected = [number for (number,) in expected]
+        assert len(expected) > 25, args  # more than one page
+        lines = list(csv.reader(io.StringIO(
+            client.get(f"/commission/dashboard/export/csv?{args}").data.decode("utf-8-sig"))))
+        assert [line[0] for line in lines[1:]] == expected, args
+        second = client.get(f"/commission/dashboard/rows/?{args}&page=2").get_data(as_text=True)
+        assert re.findall(r'<td><a href="[^"]*">([^<]+)</a></td>', second) == expected[25:50], args
+
+
 @pytest.mark.parametrize("query, message", [
     ("from=2026-13-01", "请按"),
     ("from=2026-06-01&to=2026-01-01", "开始日期不能晚于结束日期"),

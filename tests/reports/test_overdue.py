@@ -1,5 +1,6 @@
-"""The dashboard's overdue list: the longest overdue first, across both waiting statuses, and its count,
-read from the two partial deadline indexes; equal to the rule applied in Python to every application."""
+"""The dashboard's overdue list: the longest overdue first (then the earliest submitted), across both
+waiting statuses, and its count, read from ix_application_waiting; equal to the rule applied in Python
+to every application."""
 
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ def expected(scope_name: str, limit: int) -> tuple[list[int], int]:
         due = {S.PENDING_ACCEPTANCE: application.accept_due, S.ACCEPTED: application.decide_due}.get(
             S(application.status))
         if due is not None and due < TODAY:
-            rows.append((due, application.id))
+            rows.append((due, application.submitted_at, application.id))
     rows.sort()
-    return [application_id for _due, application_id in rows[:limit]], len(rows)
+    return [row[-1] for row in rows[:limit]], len(rows)
 
 
 @pytest.mark.parametrize("limit", [1, 3, 50])
