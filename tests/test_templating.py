@@ -121,3 +121,22 @@ def test_list_rows_link_to_their_own_records(as_user):
     assert len(shown) > 1 and shown == edited == deleted
     assert not checked or checked == shown
     assert "__pk__" not in body and "查看记录" in body and "删除记录" in body
+
+
+def test_list_rows_escape_what_the_template_escaped_and_keep_the_formatters_markup(app):
+    from markupsafe import Markup
+
+    from app.templating import ROW_PK, list_rows
+
+    with app.test_request_context():
+        rows = [{"name": "<script>alert(1)</script>", "note": None, "tag": "a&b"}]
+        html = list_rows(rows, [7], ["name", "note", "tag"], {"tag": lambda v: Markup(f"<b>{v}</b>")},
+                         {"show": f"/v/show/{ROW_PK}", "delete": f"/v/delete/{ROW_PK}"}, ["approve"], "n'1")
+        assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in html and "<script>alert" not in html
+        assert "<td>None</td>" in html and "<td><b>a&b</b></td>" in html  # as {{ }}: Markup kept as is
+        assert 'value="7" type="checkbox"' in html and 'href="/v/show/7"' in html and "/v/edit/" not in html
+        assert 'id="btn-delete-/v/delete/7"' in html and 'nonce="n&#39;1"' in html
+        assert "查看记录" in html and "确定要删除此记录吗？" in html
+        # no show/edit/delete right: no buttons column at all; allowed but no route: an empty one (header kept)
+        assert "btn-group" not in list_rows(rows, [7], ["name"], {}, None, [], "")
+        assert '<div class="btn-group btn-group-xs" style="display: flex;"></div>' in list_rows(rows, [7], ["name"], {}, {}, [], "")
