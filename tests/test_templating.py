@@ -140,3 +140,18 @@ def test_list_rows_escape_what_the_template_escaped_and_keep_the_formatters_mark
         # no show/edit/delete right: no buttons column at all; allowed but no route: an empty one (header kept)
         assert "btn-group" not in list_rows(rows, [7], ["name"], {}, None, [], "")
         assert '<div class="btn-group btn-group-xs" style="display: flex;"></div>' in list_rows(rows, [7], ["name"], {}, {}, [], "")
+
+
+def test_asset_tags_are_built_once_per_mount_point_and_carry_the_nonce(app):
+    from app.templating import ASSETS, asset_tags
+
+    with app.test_request_context("/"):
+        styles = asset_tags("styles")
+        assert styles.count("<link ") == len(ASSETS["styles"]) and 'href="/static/css/site.css"' in styles
+        assert 'src="/static/appbuilder/js/jquery-latest.js" nonce="a&#34;b"' in asset_tags("head", 'a"b')
+        assert asset_tags("tail").count("<script ") == len(ASSETS["tail"])
+    with app.test_request_context("/", base_url="http://localhost/registry/"):  # behind a path prefix
+        assert 'href="/registry/static/css/site.css"' in asset_tags("styles")
+    body = app.test_client().get("/login/").get_data(as_text=True)
+    for _endpoint, name in ASSETS["styles"] + ASSETS["head"] + ASSETS["tail"]:
+        assert name in body, name
