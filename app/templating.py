@@ -7,6 +7,8 @@ on little — the translations on the locale, the menu HTML on the locale and th
 
 * ``RequestDomain`` keeps the catalogue of each locale object it has seen; ``force_locale`` (the
   notices' Chinese) swaps the locale object and so still gets its own catalogue;
+* ``site_footer()`` and ``asset_tags()`` (the shell's styles and scripts) are built once per locale
+  and mount point: they depend on nothing else;
 * ``role_menu()`` renders the menu once per (roles, locale) and keeps it for ``MENU_CACHE_SECONDS``
   (default 60). The roles' permissions are the code's role matrix (``FAB_ROLES``), so they change
   only with a deployment; a role edited in the database would show its old menu for at most that
@@ -69,6 +71,16 @@ def role_menu() -> Markup:
         html = Markup(render_template("appbuilder/navbar_menu.html", menu=current_app.appbuilder.menu))
         hit = cache[key] = (now + current_app.config.get("MENU_CACHE_SECONDS", 60), html)
     return hit[1]
+
+
+def site_footer() -> Markup:
+    """Return the footer HTML of the current locale: the same on every page (configuration, public links)."""
+    cache = current_app.extensions.setdefault("site_footer", {})
+    key = (str(get_locale()), request.script_root)
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = Markup(render_template("appbuilder/footer.html"))
+    return html
 
 
 ROW_PK = "__pk__"  # stands for each row's key in the links row_links() returns
@@ -192,10 +204,10 @@ def asset_tags(kind: str, nonce: str = "") -> Markup:
 
 
 def install_templating(app: Flask) -> None:
-    """Install the cheap translations and the ``role_menu()``, ``row_links()``, ``list_rows()`` and
-    ``asset_tags()`` template globals."""
+    """Install the cheap translations and the template globals that build once what every page repeats."""
     install_translations(app)
     app.jinja_env.globals["asset_tags"] = asset_tags
+    app.jinja_env.globals["site_footer"] = site_footer
     app.jinja_env.globals["role_menu"] = role_menu
     app.jinja_env.globals["row_links"] = row_links
     app.jinja_env.globals["list_rows"] = list_rows
