@@ -28,7 +28,7 @@ from app.extensions import db  # noqa: E402
 from app.models import Application, Institution, Physician  # noqa: E402
 from app.security.scope import current_scope, scoped  # noqa: E402
 from app.views.applications import PAGE_SIZE, queue_order  # noqa: E402
-from bench.list_pages import login, median_ms  # noqa: E402
+from bench.list_pages import login, paired_ms  # noqa: E402
 
 BARE = "/bench/bare-queue/"
 ROW = re.compile(r'href="/(?:institution|commission)/applications/\d+"')
@@ -114,8 +114,7 @@ def main() -> None:
         client = app.test_client()
         login(client, user, app.config["DEMO_PASSWORD"])
         url = f"/{queue}/applications/?page={page}"
-        ours = median_ms(client, url, args.runs)
-        bare = median_ms(client, f"{BARE}?queue={queue}&page={page}", args.runs)
+        ours, bare = paired_ms(client, url, f"{BARE}?queue={queue}&page={page}", args.runs)
         our_rows = len(ROW.findall(client.get(url).get_data(as_text=True)))
         bare_rows = len(ROW.findall(client.get(f"{BARE}?queue={queue}&page={page}").get_data(as_text=True)))
         print(f"{label:<32} {ours:>9.1f} {bare:>9.1f} {ours / bare:>5.2f}x {our_rows:>4}/{bare_rows:<4}")

@@ -80,6 +80,12 @@ class Application(Model):
         Index("ix_application_status", "status", "id"),
         # the lists behind the dashboard's numbers, the latest submitted first (app/reports/rows.py)
         Index("ix_application_submitted", "submitted_at", "id"),
+        # the overdue count: each waiting status by its own deadline, counted from the index alone
+        # (PostgreSQL reads no expression index without its table) (app/reports/dashboard.py)
+        Index("ix_application_accept_due", "accept_due", "id", sqlite_where=text("status = 'pending_acceptance'"),
+              postgresql_where=text("status = 'pending_acceptance'")),
+        Index("ix_application_decide_due", "decide_due", "id", sqlite_where=text("status = 'accepted'"),
+              postgresql_where=text("status = 'accepted'")),
         # the commission's queue (待受理 and 已受理) and everything overdue (overdue_clause), nearest
         # deadline first, read in order: only those rows, so a deep page walks the index without filtering
         Index("ix_application_waiting", text(f"({WAITING_DUE})"), "submitted_at", "id",
