@@ -43,12 +43,19 @@ def waiting_due():
                 else_=Application.accept_due)
 
 
-def overdue_clause(today: dt.date):
-    """Return the condition of an application the commission holds past its deadline (read from ix_application_waiting).
+def overdue_by_status(today: dt.date) -> tuple:
+    """Return the overdue rule, one condition per waiting status: 待受理 past its acceptance deadline,
+    已受理 past its decision deadline. Counts use these (each is served by its own deadline index
+    alone; PostgreSQL cannot count from the expression index without reading the table)."""
+    return (
+        and_(Application.status == ApplicationStatus.PENDING_ACCEPTANCE.value, Application.accept_due < today),
+        and_(Application.status == ApplicationStatus.ACCEPTED.value, Application.decide_due < today),
+    )
 
-    The dashboard's overdue number and list, the reviewer's home tile and the daily digest all count
-    overdue through here.
-    """
+
+def overdue_clause(today: dt.date):
+    """Return the same rule as one condition on the running deadline, to read overdue rows in deadline
+    order from ix_application_waiting (the dashboard's list, the daily digest)."""
     return and_(Application.status.in_(WAITING_STATUSES), waiting_due() < today)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import joinedload
 
 from app import counting
@@ -16,7 +16,7 @@ from app.domain.masking import mask_id_number
 from app.extensions import db
 from app.labels import format_time, label_of
 from app.models import Application, Region
-from app.models.application import waiting_due
+from app.models.application import overdue_by_status, waiting_due
 from app.reports.selection import Selection, apply_selection, base_query
 from app.security.scope import Scope
 
@@ -33,8 +33,11 @@ def _statement(scope: Scope, chosen: Selection, today: dt.date):
 
 def count_rows(scope: Scope, chosen: Selection, today: dt.date) -> RowCount:
     """Count the applications of the selection: exact, or 「约 N」 where counting would read millions of rows."""
-    statement = apply_selection(base_query([Application.id], scope, registration=bool(chosen.category)), chosen, today)
-    return counting.count_rows(db.session, statement)
+    base = base_query([Application.id], scope, registration=bool(chosen.category))
+    if chosen.overdue:  # per waiting status, each from its own deadline index
+        return counting.count_rows(db.session, union_all(*(apply_selection(base, chosen, today, overdue=part)
+                                                            for part in overdue_by_status(today))))
+    return counting.count_rows(db.session, apply_selection(base, chosen, today))
 
 
 def list_order(chosen: Selection) -> tuple:

@@ -130,9 +130,15 @@ def in_period(statement: Select, period: Period) -> Select:
     return statement.where(Application.submitted_at >= period.start_utc, Application.submitted_at < period.end_utc)
 
 
-def apply_selection(statement: Select, chosen: Selection, today: dt.date) -> Select:
-    """Apply every key of the selection to a statement made by :func:`base_query`."""
-    statement = statement.where(overdue_clause(today)) if chosen.overdue else in_period(statement, chosen.period)
+def apply_selection(statement: Select, chosen: Selection, today: dt.date, overdue=None) -> Select:
+    """Apply every key of the selection to a statement made by :func:`base_query`.
+
+    ``overdue`` replaces the overdue rule by one of its parts (:func:`overdue_by_status`, for counts).
+    """
+    if chosen.overdue:
+        statement = statement.where(overdue_clause(today) if overdue is None else overdue)
+    else:
+        statement = in_period(statement, chosen.period)
     if chosen.status:
         statement = statement.where(Application.status == chosen.status)
     if chosen.type:

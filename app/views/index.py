@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 from flask import current_app, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.domain.clock import today_in_beijing
 from app.domain.enums import AccountStatus, ApplicationStatus
 from app.extensions import db
 from app.models import Application, Physician
-from app.models.application import overdue_clause
+from app.models.application import overdue_by_status
 from app.security.roles import ADMIN, COMMISSION_REVIEWER, INSTITUTION_ADMIN, PHYSICIAN
 from app.security.scope import Scope, current_scope, scoped
 
@@ -89,7 +89,7 @@ def reviewer_tiles(scope: Scope) -> list[Tile]:
     """The reviewer's counts: applications to accept, to decide, overdue; accounts still waiting."""
     today = _today()
     pending, accepted = ApplicationStatus.PENDING_ACCEPTANCE, ApplicationStatus.ACCEPTED
-    overdue = _count(Application, scope, overdue_clause(today))
+    overdue = _count(Application, scope, or_(*overdue_by_status(today)))
     return [
         Tile("acceptance", _l("Applications waiting for acceptance"), _l("Accept within 5 working days"),
              _count(Application, scope, Application.status == pending),
