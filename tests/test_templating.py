@@ -84,6 +84,25 @@ def test_force_locale_switches_the_catalogue_inside_a_request(app):
         assert gettext("Acceptance and approval") == "Acceptance and approval"
 
 
+def test_babel_context_is_flask_babels_namespace_of_the_current_context(app):
+    import flask_babel
+    from flask import g
+
+    from app.templating import babel_context
+
+    assert flask_babel._get_current_context is babel_context, "Flask-Babel looks the context up through ours"
+    assert babel_context() is None, "no app context: no namespace (Flask-Babel then uses no translations)"
+    with app.test_request_context("/?_l_=en"):
+        assert not hasattr(g, "_flask_babel")
+        namespace = babel_context()
+        assert namespace is g._flask_babel and babel_context() is namespace
+        assert str(flask_babel.lazy_gettext("Acceptance and approval")) == "Acceptance and approval"
+        assert str(namespace.babel_locale) == "en", "the locale chosen for the request is kept in it"
+    with app.test_request_context("/"):
+        assert babel_context() is not namespace, "each request has its own"
+        assert str(flask_babel.lazy_gettext("Acceptance and approval")) == "受理与审批"
+
+
 class _Filter:
     def __init__(self, column_name: str, is_related_view: bool) -> None:
         self.column_name, self.is_related_view = column_name, is_related_view

@@ -53,19 +53,37 @@ def segments(counts: dict[str, int]) -> list[int]:
     return [max(ladder[i] - ladder[i + 1], 0) for i in range(len(ladder) - 1)] + [ladder[-1]]
 
 
-def physician_link(year: int, key: str, province: str | None = None, institution_id: int | None = None) -> str:
-    """Return the commission's physician list filtered to the people behind one number."""
-    args = {"_flt_0_cohort": year, "_flt_0_stage": STAGE_OF_KEY[key]}
-    if province:
-        args["_flt_0_region_code"] = province[:2]
-    if institution_id:
-        args["_flt_0_institution_ref"] = institution_id
-    return f"{url_for('PhysicianView.list')}?{urlencode(args)}"
+class FunnelLinks:
+    """The lists behind a funnel's numbers, for one cohort year.
+
+    A national page links ~250 numbers: the two lists' addresses are built once per page and every
+    query string is formatted from integers and digit codes (nothing to escape), instead of a
+    ``url_for`` and an ``urlencode`` per number.
+    """
+
+    def __init__(self, year: int) -> None:
+        self.year = int(year)
+        self._physicians = url_for("PhysicianView.list")
+        self._qualifications = url_for("QualificationView.list")
+
+    def physicians(self, key: str, province: str | None = None, institution_id: int | None = None) -> str:
+        """Return the commission's physician list filtered to the people behind one number."""
+        link = f"{self._physicians}?_flt_0_cohort={self.year}&_flt_0_stage={STAGE_OF_KEY[key]}"
+        if province:
+            link += f"&_flt_0_region_code={_digits(province[:2])}"
+        if institution_id:
+            link += f"&_flt_0_institution_ref={int(institution_id)}"
+        return link
+
+    def qualifications(self, province: str) -> str:
+        """Return the qualification list of one province's cohort."""
+        return f"{self._qualifications}?_flt_0_exam_year={self.year}&_flt_0_province_code={_digits(province)}"
 
 
-def qualification_link(year: int, province: str) -> str:
-    """Return the qualification list of one province's cohort."""
-    return f"{url_for('QualificationView.list')}?{urlencode({'_flt_0_exam_year': year, '_flt_0_province_code': province})}"
+def _digits(code: str) -> str:
+    if not code.isdigit():
+        raise ValueError(f"not a region code: {code!r}")
+    return code
 
 
 class WindowBoardView(ExportMixin, BaseView):
@@ -110,7 +128,7 @@ class WindowBoardView(ExportMixin, BaseView):
             "state_labels": STATE_LABELS, "today": today_in_beijing(), "title": title,
             "funnel_svg": funnel_chart("funnel-chart", _("%(year)s cohort: registration funnel", year=year),
                                        list(zip(labels, [total.counts[k] for k in FUNNEL_KEYS], strict=True))),
-            "physician_link": physician_link, "qualification_link": qualification_link,
+            "links": FunnelLinks(year),
             "can_edit": lambda code: may_set_window(current_scope(), code),
         }
 

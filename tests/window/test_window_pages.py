@@ -75,6 +75,20 @@ def test_drill_down_lists_the_institutions_and_links_the_numbers(as_user):
     assert len(set(re.findall(r'/physicianview/show/(\d+)"', listed))) == int(link.group(2).replace(",", ""))
 
 
+def test_every_number_of_a_province_row_opens_the_list_of_as_many_people(as_user):
+    client = as_user("reviewer_11")
+    body = client.get("/commission/window/?year=2025").get_data(as_text=True)
+    row = re.search(r'<tr>\s*<th scope="row"><a href="/commission/window/110000/\?year=2025">.*?</tr>', body, re.S).group(0)
+    links = re.findall(r'<a href="(/(?:physician|qualification)view/list/\?[^"]*)">([\d,]+)</a>', row)
+    assert len(links) == 7, "qualifications and the six stages after it"
+    assert links[0][0].startswith("/qualificationview/list/?_flt_0_exam_year=2025&amp;_flt_0_province_code=110000")
+    for href, number in links:
+        kind = href.split("/")[1]
+        listed = client.get(href.replace("&amp;", "&") + f"&psize_{'QualificationView' if kind.startswith('q') else 'PhysicianView'}=100")
+        shown = set(re.findall(rf'/{kind}/show/(\d+)"', listed.get_data(as_text=True)))
+        assert len(shown) == int(number.replace(",", "")), (href, number)
+
+
 def test_an_institution_reminds_the_returned_once_a_day(app, as_user):
     client = as_user("inst_admin")
     page = client.get("/institution/window/?year=2025").get_data(as_text=True)
