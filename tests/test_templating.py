@@ -1,9 +1,13 @@
-"""The menu cached per roles and locale, and the translations looked up once per locale."""
+"""What every page asks for, made cheap: the menu, the translations, the search form, the rows."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from flask_babel import force_locale, gettext
 
+from app.extensions import db
 from tests.conftest import login
 
 QUEUE = '<a href="/commission/applications/">'  # a reviewer's menu entry (受理与审批)
@@ -174,3 +178,40 @@ def test_asset_tags_are_built_once_per_mount_point_and_carry_the_nonce(app):
     body = app.test_client().get("/login/").get_data(as_text=True)
     for _endpoint, name in ASSETS["styles"] + ASSETS["head"] + ASSETS["tail"]:
         assert name in body, name
+
+
+def _search_fields(body: str) -> dict:
+    """Return the search form's fields (column -> HTML) as the page hands them to FAB's filter script."""
+    script = body[body.index("new AdminFilters("):]
+    return json.loads(re.findall(r"^\s*(\{.*\}),\s*$", script, re.M)[1])
+
+
+def test_the_search_form_keeps_its_fixed_fields_and_renders_choices_from_the_database_every_time(app, as_user):
+    from app.models import Department
+
+    client = as_user("inst_admin")
+    first = _search_fields(client.get("/myphysicianview/list/").get_data(as_text=True))
+    assert "stage" in first and "<option" in first["status"], "the fixed fields: text boxes, labelled choices"
+    assert "新设的科室" not in first["department"]
+    with app.app_context():
+        db.session.add(Department(name="新设的科室", institution_id=1, active=True))
+        db.session.commit()
+    again = _search_fields(client.get("/myphysicianview/list/").get_data(as_text=True))
+    assert "新设的科室" in again["department"], "a related drop-down reads its choices on every page"
+    assert {k: v for k, v in again.items() if k != "department"} == {k: v for k, v in first.items() if k != "department"}
+    english = client.get("/myphysicianview/list/?_l_=en").get_data(as_text=True)
+    assert _search_fields(english)["status"] != first["status"] and "Starts with" in english, "each locale its own"
+    client.get("/myphysicianview/list/?_l_=zh")
+
+
+def test_a_search_field_is_kept_only_if_nothing_in_it_changes_from_page_to_page(app):
+    from app.views.base import _fixed_field
+
+    views = {type(v).__name__: v for v in app.appbuilder.baseviews}
+    with app.test_request_context("/"):
+        events = views["SecurityEventView"].search_form.refresh()
+        calendars = views["WorkdayYearView"].search_form.refresh()
+        physicians = views["MyPhysicianView"].search_form.refresh()
+        assert _fixed_field(events["event"]) and _fixed_field(events["created_at"]) and _fixed_field(physicians["name"])
+        assert not _fixed_field(calendars["declared_at"]), "FAB's date-time field: its default is the time of the page"
+        assert not _fixed_field(physicians["department"]), "its choices come from the database"

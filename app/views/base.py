@@ -12,7 +12,8 @@ from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_appbuilder.widgets import ListWidget
+from flask_appbuilder.widgets import ListWidget, SearchWidget
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Date, Integer
 from sqlalchemy import inspect as sa_inspect
@@ -171,6 +172,42 @@ class ScopedListWidget(ListWidget):
     template = "widgets/scoped_list.html"
 
 
+class ScopedSearchWidget(SearchWidget):
+    """FAB's search form, its fixed parts made once per list and locale.
+
+    FAB renders every search field's HTML and translates every label and filter name on each list
+    page. All of it depends only on the view's form and the locale, except a related drop-down
+    (a field with a ``query_func``), whose choices come from the database and the user's scope, and
+    a date field, whose default is the time of the page: those are rendered on every page, the rest
+    is kept for the life of the process.
+    """
+
+    def __call__(self, **kwargs):
+        args = self.template_args
+        form, columns = args["form"], args["include_cols"]
+        cache = current_app.extensions.setdefault("search_fields", {})
+        key = (args["route_base"], str(get_locale()))  # -> labels, filter names, HTML of the fields without a query
+        fixed = cache.get(key)
+        if fixed is None:
+            filters = self.filters.get_search_filters()
+            fixed = cache[key] = (
+                {column: str(form[column].label.text) for column in columns},
+                {column: [str(flt.name) for flt in filters[column]] for column in columns},
+                {column: form[column]() for column in columns if _fixed_field(form[column])},
+            )
+        labels, names, fields = fixed
+        kwargs["label_columns"] = labels
+        kwargs["search_filters"] = names
+        kwargs["form_fields"] = {column: fields[column] if column in fields else form[column]() for column in columns}
+        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
+        return super(SearchWidget, self).__call__(**kwargs)
+
+
+def _fixed_field(field) -> bool:
+    """Whether a search field's HTML is the same on every page (no choices from the database, no default of now)."""
+    return not hasattr(field, "query_func") and not callable(field.default)
+
+
 class ReadOnlyMixin:
     """Screens that list, show and export, but never write."""
 
@@ -188,6 +225,7 @@ class ScopedModelView(ExportMixin, ReturnToListMixin, ScopedChoicesMixin, SafeFo
     base_order = ("id", "desc")
     list_template = "scoped_list.html"
     list_widget = ScopedListWidget
+    search_widget = ScopedSearchWidget
     page_size = 25
     # column -> search filters replacing FAB's defaults (e.g. an indexable prefix match)
     search_filters_override: dict[str, list] = {}
