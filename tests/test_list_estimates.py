@@ -209,3 +209,30 @@ def test_an_institutions_lists_count_exactly_without_asking_the_planner(make_app
     with counted(app) as statements:
         commission.get("/commission/applications/?status=all")
     assert any(s.lstrip().startswith("EXPLAIN") for s in statements)
+
+
+def test_an_explain_is_cached_by_its_statements_shape_and_binds_each_statements_values():
+    from app.counting import Explain
+
+    young = Explain(select(Physician.id).where(Physician.id > 10))
+    old = Explain(select(Physician.id).where(Physician.id > 99))
+    other = Explain(select(Physician.id).where(Physician.name == "x"))
+    key_young, key_old = young._generate_cache_key(), old._generate_cache_key()
+    assert key_young is not None, "an EXPLAIN is cacheable"
+    assert key_young == key_old, "one compiled EXPLAIN per shape"
+    assert [b.value for b in key_young.bindparams] == [10] and [b.value for b in key_old.bindparams] == [99]
+    assert other._generate_cache_key() != key_young, "another statement, another key"
+
+
+@postgres_only
+def test_postgres_estimates_each_statement_with_its_own_values(make_app):
+    from app.counting import planner_estimate
+
+    app = make_app()
+    add_physicians(app, 200)
+    with app.app_context():
+        ids = sorted(db.session.scalars(select(Physician.id)))
+        db.session.execute(db.text("ANALYZE physician"))
+        many = planner_estimate(db.session, select(Physician.id).where(Physician.id >= ids[0]))
+        few = planner_estimate(db.session, select(Physician.id).where(Physician.id >= ids[-5]))
+    assert many[0] >= 150 and few[0] <= 20, (many, few)
