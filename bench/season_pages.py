@@ -8,6 +8,12 @@ logs in through the real form, warms the page up, then records every statement o
 the user's own row, the calendar). The baseline replays exactly those statements, with the same
 parameters, on one connection of the same engine, fetching every row. Prints the median of
 ``--runs`` page requests, the median of ``--runs`` replays, their ratio and the statements per page.
+
+Next to them, the site's shell: an empty page of the same layout (menu, header, footer) for the
+same user, its user's row read as every page reads it (``/bench/shell/``, registered here only).
+What a page costs beyond its SQL and the shell is what the page itself does (building its
+statements, its table, its charts); where the SQL takes a few ms the shell, not the data, sets the
+first ratio, so the second one is the page against its SQL plus the shell.
 The year defaults to the newest full cohort in the data; the date range to the year of submissions
 ending with the newest one.
 """
@@ -24,7 +30,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import Flask  # noqa: E402
+from flask import Flask, abort, render_template  # noqa: E402
+from flask_login import current_user  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
 import config  # noqa: E402
@@ -34,6 +41,18 @@ from app.models import Application, Physician, Qualification  # noqa: E402
 from bench.list_pages import login  # noqa: E402
 
 WARMUP = 3
+SHELL = "/bench/shell/"
+
+
+def add_shell_route(app: Flask) -> None:
+    """Register /bench/shell/: the site's layout with no content, for the logged-in user."""
+
+    @app.route(SHELL)
+    def shell():
+        if not current_user.is_authenticated:  # reads the user's row, as every page does
+            abort(403)
+        appbuilder = app.appbuilder
+        return render_template("base.html", appbuilder=appbuilder, base_template=appbuilder.base_template)
 
 
 def page_ms(client, url: str, runs: int) -> float:
@@ -128,11 +147,13 @@ def main() -> None:
         "SQLALCHEMY_DATABASE_URI": args.database_url, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
     })
     app = create_app(settings)
+    add_shell_route(app)
     physicians, applications, newest, first, last = defaults(app)
     year = args.year or newest
     print(f"{physicians:,} physicians, {applications:,} applications, cohort {year}, range {first} to {last}, "
           f"{args.runs} runs per case, {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
-    print(f"{'case':<28} {'page ms':>9} {'SQL ms':>9} {'ratio':>6} {'statements':>11}")
+    print(f"{'case':<28} {'page ms':>9} {'SQL ms':>9} {'ratio':>6} {'statements':>11} {'shell ms':>9} "
+          f"{'page-SQL-shell':>15} {'vs SQL+shell':>13}")
     clients: dict[str, object] = {}
     for label, user, url in cases(year, first, last):
         if args.only not in label:
@@ -142,9 +163,11 @@ def main() -> None:
             login(clients[user], user, app.config["DEMO_PASSWORD"])
         client = clients[user]
         page = page_ms(client, url, args.runs)
+        shell = page_ms(client, SHELL, args.runs)
         statements = capture(app, client, url)
         raw = replay_ms(app, statements, args.runs)
-        print(f"{label:<28} {page:>9.1f} {raw:>9.1f} {page / raw:>5.2f}x {len(statements):>11}")
+        print(f"{label:<28} {page:>9.1f} {raw:>9.1f} {page / raw:>5.2f}x {len(statements):>11} {shell:>9.1f} "
+              f"{page - raw - shell:>15.1f} {page / (raw + shell):>12.2f}x")
 
 
 if __name__ == "__main__":

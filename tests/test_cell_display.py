@@ -186,3 +186,19 @@ def test_labels_for_the_api(app):
         assert row["gender"] == "female" and "name_label" not in row and "id_label" not in row
         assert label_enum(Physician.status, "active") == "已激活"
         assert label_enum(PracticeRegistration.status, "active") == "有效"  # same word, other enumeration
+
+
+@pytest.mark.parametrize("stored", [
+    dt.datetime(2026, 11, 29, 6, 5, 59),    # 14:05 in Beijing
+    dt.datetime(2026, 12, 31, 16, 0, 0),    # midnight of New Year's Day in Beijing
+    dt.datetime(2025, 1, 1, 15, 59, 59, 999999),
+    dt.datetime(1990, 7, 1, 0, 30),         # the last summer of China's daylight saving time
+])
+def test_a_time_cell_says_what_babel_says_in_beijing_time(app, stored):
+    from flask_babel import format_datetime
+
+    from app.labels import format_time
+
+    with app.test_request_context("/"):
+        assert format_time(stored) == format_datetime(stored, "yyyy-MM-dd HH:mm")
+    assert format_time(None) == "--"
