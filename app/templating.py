@@ -12,10 +12,11 @@ on little — the translations on the locale, the menu HTML on the locale and th
   proxies per lookup: a translated string costs ~3 µs instead of ~14;
 * ``site_footer()`` and ``asset_tags()`` (the shell's styles and scripts) are built once per locale
   and mount point: they depend on nothing else;
-* ``role_menu()`` renders the menu once per (roles, locale) and keeps it for ``MENU_CACHE_SECONDS``
-  (default 60). The roles' permissions are the code's role matrix (``FAB_ROLES``), so they change
-  only with a deployment; a role edited in the database would show its old menu for at most that
-  long, and the screen behind an entry checks the permission on every request anyway.
+* ``site_nav()`` renders the menu bar once per (roles, locale) and keeps it for ``MENU_CACHE_SECONDS``
+  (default 60), the user's name put in per page. The roles' permissions are the code's role matrix
+  (``FAB_ROLES``), so they change only with a deployment; a role edited in the database would show
+  its old menu for at most that long, and the screen behind an entry checks the permission on
+  every request anyway.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from types import SimpleNamespace
 
 import flask_babel
 from babel import support
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, render_template, request, session, url_for
 from flask.globals import _cv_app
 from flask_babel import Domain, get_babel, get_locale
 from flask_babel import gettext as _
@@ -84,17 +85,27 @@ def install_translations(app: Flask) -> None:
     )
 
 
-def role_menu() -> Markup:
-    """Return the menu HTML of the current user's roles in the current locale (cached)."""
-    roles = () if current_user.is_anonymous else tuple(sorted(role.id for role in current_user.roles))
-    key = (roles, str(get_locale()))
-    cache = current_app.extensions.setdefault("role_menu", {})
+NAV_USER = "\x00nav-user\x00"  # where the menu bar shows the user's name (filled in per request)
+
+
+def site_nav() -> Markup:
+    """Return the menu bar (the role's menu, the account menu) of the current user, in the current locale.
+
+    Everything in it follows from the user's roles, the locale and the mount point, except the
+    user's name: the bar is rendered once per roles and locale with a place-holder for the name
+    (kept ``MENU_CACHE_SECONDS``, default 60) and each page puts the escaped name in.
+    """
+    anonymous = current_user.is_anonymous
+    roles = () if anonymous else tuple(sorted(role.id for role in current_user.roles))
+    key = (anonymous, roles, str(get_locale()), session.get("locale"), request.script_root)
+    cache = current_app.extensions.setdefault("site_nav", {})
     now = time.monotonic()
     hit = cache.get(key)
     if hit is None or hit[0] <= now:
-        html = Markup(render_template("appbuilder/navbar_menu.html", menu=current_app.appbuilder.menu))
+        html = render_template("appbuilder/navbar.html", appbuilder=current_app.appbuilder, nav_user=NAV_USER)
         hit = cache[key] = (now + current_app.config.get("MENU_CACHE_SECONDS", 60), html)
-    return hit[1]
+    name = "" if anonymous else current_user.get_full_name() or current_user.username
+    return Markup(hit[1].replace(NAV_USER, str(escape(name))))
 
 
 def site_footer() -> Markup:
@@ -232,6 +243,6 @@ def install_templating(app: Flask) -> None:
     install_translations(app)
     app.jinja_env.globals["asset_tags"] = asset_tags
     app.jinja_env.globals["site_footer"] = site_footer
-    app.jinja_env.globals["role_menu"] = role_menu
+    app.jinja_env.globals["site_nav"] = site_nav
     app.jinja_env.globals["row_links"] = row_links
     app.jinja_env.globals["list_rows"] = list_rows

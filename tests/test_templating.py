@@ -215,3 +215,25 @@ def test_a_search_field_is_kept_only_if_nothing_in_it_changes_from_page_to_page(
         assert _fixed_field(events["event"]) and _fixed_field(events["created_at"]) and _fixed_field(physicians["name"])
         assert not _fixed_field(calendars["declared_at"]), "FAB's date-time field: its default is the time of the page"
         assert not _fixed_field(physicians["department"]), "its choices come from the database"
+
+
+def test_users_of_one_role_share_the_menu_bar_but_each_sees_their_own_name_escaped(app, monkeypatch):
+    from app.models import RegistryUser
+
+    with app.app_context():
+        user = db.session.scalars(db.select(RegistryUser).where(RegistryUser.username == "reviewer_11")).one()
+        user.first_name, user.last_name = "<i>京</i>", "审核员"
+        db.session.commit()
+    calls = _menu_checks(app, monkeypatch)
+    national, beijing = app.test_client(), app.test_client()
+    login(national, "reviewer")
+    login(beijing, "reviewer_11")
+    first = _nav(national, "/commission/applications/")
+    built = len(calls)
+    second = _nav(beijing, "/commission/applications/")
+    assert built and len(calls) == built, "the second reviewer's bar comes from the cache"
+    assert "国家卫健委审核员" in first and "国家卫健委审核员" not in second
+    assert "&lt;i&gt;京&lt;/i&gt;" in second and "<i>京</i>" not in second
+    assert "\x00" not in first + second
+    without_name = re.compile(r'(<span class="site-nav__user">)[^<]*(</span>)')
+    assert without_name.sub(r"\1\2", first) == without_name.sub(r"\1\2", second)
