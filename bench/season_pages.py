@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -69,11 +70,17 @@ def page_ms(client, url: str, runs: int) -> float:
 
 
 def capture(app: Flask, client, url: str) -> list[tuple[str, object]]:
-    """Return every statement (text and parameters) one request of ``url`` sends to the database."""
+    """Return every statement (text and parameters) one request of ``url`` sends to the database.
+
+    Only the request's own: the app's background threads (the outbox and job workers polling their
+    queues) use the same engine meanwhile.
+    """
     captured: list[tuple[str, object]] = []
+    requester = threading.get_ident()
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        captured.append((statement, parameters))
+        if threading.get_ident() == requester:
+            captured.append((statement, parameters))
 
     with app.app_context():
         engine = db.engine
