@@ -200,7 +200,7 @@ class ScopedSearchWidget(SearchWidget):
         kwargs["search_filters"] = names
         kwargs["form_fields"] = {column: fields[column] if column in fields else form[column]() for column in columns}
         kwargs["active_filters"] = self.filters.get_filters_values_tojson()
-        return super(SearchWidget, self).__call__(**kwargs)
+        return super(SearchWidget, self).__call__(**kwargs)  # the template, without FAB's per-page rebuild
 
 
 def _fixed_field(field) -> bool:

@@ -6,7 +6,7 @@ SQL), draw the charts (app.window.charts), call the reminder command.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
@@ -57,8 +57,7 @@ class FunnelLinks:
     """The lists behind a funnel's numbers, for one cohort year.
 
     A national page links ~250 numbers: the two lists' addresses are built once per page and every
-    query string is formatted from integers and digit codes (nothing to escape), instead of a
-    ``url_for`` and an ``urlencode`` per number.
+    query string is formatted directly, instead of a ``url_for`` and an ``urlencode`` per number.
     """
 
     def __init__(self, year: int) -> None:
@@ -70,20 +69,14 @@ class FunnelLinks:
         """Return the commission's physician list filtered to the people behind one number."""
         link = f"{self._physicians}?_flt_0_cohort={self.year}&_flt_0_stage={STAGE_OF_KEY[key]}"
         if province:
-            link += f"&_flt_0_region_code={_digits(province[:2])}"
+            link += f"&_flt_0_region_code={quote(province[:2])}"
         if institution_id:
             link += f"&_flt_0_institution_ref={int(institution_id)}"
         return link
 
     def qualifications(self, province: str) -> str:
         """Return the qualification list of one province's cohort."""
-        return f"{self._qualifications}?_flt_0_exam_year={self.year}&_flt_0_province_code={_digits(province)}"
-
-
-def _digits(code: str) -> str:
-    if not code.isdigit():
-        raise ValueError(f"not a region code: {code!r}")
-    return code
+        return f"{self._qualifications}?_flt_0_exam_year={self.year}&_flt_0_province_code={quote(province)}"
 
 
 class WindowBoardView(ExportMixin, BaseView):
